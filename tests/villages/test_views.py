@@ -1,0 +1,158 @@
+from django.test import TestCase
+from django.urls import reverse
+
+from tests.factories import (
+    PASSWORD,
+    DistrictFactory,
+    MembershipFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+from villages.models import Membership
+
+Role = Membership.Role
+
+
+class HomeTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.village = VillageFactory()
+        cls.township = cls.village.township
+        cls.district = cls.township.district
+
+    def test_it_sends_anonymous_visitors_to_the_public_board(self):
+        self.assertRedirects(self.client.get("/"), reverse("villages:board"))
+
+    def test_it_sends_each_role_straight_to_its_place(self):
+        cases = [
+            (Role.DISTRICT_ADMIN, {"district": self.district}, self.district),
+            (Role.TOWNSHIP_CADRE, {"township": self.township}, self.township),
+            (Role.VILLAGE_COMMITTEE, {"village": self.village}, self.village),
+            (Role.REVIEWER, {"village": self.village}, self.village),
+        ]
+        for role, place, target in cases:
+            with self.subTest(role=role):
+                self.client.force_login(MembershipFactory(role=role, **place).user)
+                self.assertRedirects(self.client.get("/"), target.get_absolute_url())
+
+    def test_it_lists_the_places_of_a_user_with_several(self):
+        user = UserFactory()
+        MembershipFactory(user=user, role=Role.TOWNSHIP_CADRE, township=self.township)
+        other = VillageFactory(name="龙江村")
+        MembershipFactory(user=user, role=Role.REVIEWER, village=other)
+        self.client.force_login(user)
+        response = self.client.get("/")
+        self.assertContains(response, self.township.get_absolute_url())
+        self.assertContains(response, other.get_absolute_url())
+        self.assertContains(response, "评议人")
+
+    def test_it_tells_a_user_without_a_role_whom_to_ask(self):
+        self.client.force_login(UserFactory())
+        self.assertContains(self.client.get("/"), "区委组织部")
+
+    def test_the_two_memberships_of_one_village_go_straight_there(self):
+        user = UserFactory()
+        MembershipFactory(user=user, role=Role.VILLAGE_COMMITTEE, village=self.village)
+        MembershipFactory(user=user, role=Role.REVIEWER, village=self.village)
+        self.client.force_login(user)
+        self.assertRedirects(self.client.get("/"), self.village.get_absolute_url())
+
+
+class LoginTests(TestCase):
+    def test_the_login_page_is_in_chinese_by_default(self):
+        response = self.client.get(reverse("login"))
+        self.assertContains(response, '<html lang="zh-Hans">')
+        self.assertContains(response, "登录")
+        self.assertContains(response, "用户名")
+
+    def test_english_is_available(self):
+        response = self.client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(response, '<html lang="en">')
+        self.assertContains(response, "Log in")
+
+    def test_a_wrong_password_says_so_in_chinese(self):
+        UserFactory(username="cadre")
+        response = self.client.post(reverse("login"), {"username": "cadre", "password": "x"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "请输入一个正确的")
+
+    def test_a_right_password_logs_in_and_goes_home(self):
+        UserFactory(username="cadre")
+        response = self.client.post(reverse("login"), {"username": "cadre", "password": PASSWORD})
+        self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+
+    def test_log_out_needs_post(self):
+        self.client.force_login(UserFactory())
+        self.assertEqual(self.client.get(reverse("logout")).status_code, 405)
+        self.assertRedirects(
+            self.client.post(reverse("logout")), reverse("home"), target_status_code=302
+        )
+
+    def test_password_change_checks_the_new_password(self):
+        user = UserFactory()
+        self.client.force_login(user)
+        response = self.client.post(
+            reverse("password_change"),
+            {"old_password": PASSWORD, "new_password1": "1234", "new_password2": "1234"},
+        )
+        self.assertContains(response, "密码只包含数字")
+        response = self.client.post(
+            reverse("password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "Longer-pass-77",
+                "new_password2": "Longer-pass-77",
+            },
+        )
+        self.assertRedirects(response, reverse("password_change_done"))
+        user.refresh_from_db()
+        self.assertTrue(user.check_password("Longer-pass-77"))
+
+
+class QueryBudgetTests(TestCase):
+    """Place pages run a fixed number of queries whatever the number of villages."""
+
+    def build(self, townships: int, villages_each: int):
+        district = DistrictFactory()
+        for _ in range(townships):
+            township = TownshipFactory(district=district)
+            VillageFactory.create_batch(villages_each, township=township)
+        admin = MembershipFactory(role=Role.DISTRICT_ADMIN, district=district).user
+        return district, admin
+
+    def test_the_district_page_budget_does_not_grow(self):
+        for townships, villages_each in [(2, 1), (6, 5)]:
+            district, admin = self.build(townships, villages_each)
+            self.client.force_login(admin)
+            url = reverse("villages:district_detail", args=[district.code])
+            # session, user, district, memberships (scope), townships with village counts
+            with self.subTest(townships=townships), self.assertNumQueries(5):
+                response = self.client.get(url)
+            self.assertEqual(len(response.context["townships"]), townships)
+
+    def test_the_township_page_budget_does_not_grow(self):
+        for villages_each in [1, 12]:
+            district, admin = self.build(1, villages_each)
+            township = district.townships.get()
+            self.client.force_login(admin)
+            url = reverse("villages:township_detail", args=[township.code])
+            # session, user, township with district, memberships (scope), villages
+            with self.subTest(villages=villages_each), self.assertNumQueries(5):
+                response = self.client.get(url)
+            self.assertContains(response, township.villages.first().name)
+
+    def test_the_village_page_budget(self):
+        district, admin = self.build(1, 3)
+        village = district.townships.get().villages.first()
+        self.client.force_login(admin)
+        # session, user, village with township and district, memberships (scope)
+        with self.assertNumQueries(4):
+            self.client.get(reverse("villages:village_detail", args=[village.code]))
+
+
+class BoardPlaceholderTests(TestCase):
+    def test_it_lists_districts_without_logging_in(self):
+        DistrictFactory(name="红花岗区")
+        response = self.client.get(reverse("villages:board"))
+        self.assertContains(response, "红花岗区")

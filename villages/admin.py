@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import District, Membership, Township, Village
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "district", "email"]
+    list_select_related = ["district"]
+    list_filter = ["district"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["district"]
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "township"]
+    list_select_related = ["township"]
+    list_filter = ["kind", "township__district"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["township"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "district", "township", "village"]
+    list_select_related = ["user", "district", "township", "village"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "district", "township", "village"]

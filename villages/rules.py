@@ -1,0 +1,66 @@
+"""Who may see what in the administrative tree.
+
+Predicates take any object that belongs to a place: a District, Township or Village, or a
+later model with a `village` or `township` attribute. The user's memberships are read once per
+request (`Membership.objects.scope_for`).
+"""
+
+import rules
+
+from .models import District, Membership, Township, Village
+
+
+def place_ids(obj) -> tuple[int | None, int | None, int | None]:
+    """(district id, township id, village id) of the place an object belongs to."""
+    if isinstance(obj, District):
+        return obj.pk, None, None
+    if isinstance(obj, Township):
+        return obj.district_id, obj.pk, None
+    if isinstance(obj, Village):
+        return obj.township.district_id, obj.township_id, obj.pk
+    if getattr(obj, "village", None) is not None:
+        return place_ids(obj.village)
+    if getattr(obj, "township", None) is not None:
+        return place_ids(obj.township)
+    return None, None, None
+
+
+def _scope(user):
+    return Membership.objects.scope_for(user)
+
+
+@rules.predicate
+def is_district_admin_of(user, obj) -> bool:
+    district_id, _, _ = place_ids(obj)
+    return district_id in _scope(user).district_ids
+
+
+@rules.predicate
+def is_township_cadre_of(user, obj) -> bool:
+    _, township_id, _ = place_ids(obj)
+    return township_id in _scope(user).township_ids
+
+
+@rules.predicate
+def is_village_committee_of(user, obj) -> bool:
+    _, _, village_id = place_ids(obj)
+    return village_id in _scope(user).committee_village_ids
+
+
+@rules.predicate
+def is_reviewer_of(user, obj) -> bool:
+    _, _, village_id = place_ids(obj)
+    return village_id in _scope(user).reviewer_village_ids
+
+
+@rules.predicate
+def has_any_membership(user) -> bool:
+    return not _scope(user).is_empty
+
+
+oversees = is_district_admin_of | is_township_cadre_of
+
+rules.add_perm("villages.view_district", is_district_admin_of)
+rules.add_perm("villages.view_township", oversees)
+rules.add_perm("villages.view_village", oversees | is_village_committee_of | is_reviewer_of)
+rules.add_perm("villages.change_village_contact", oversees | is_village_committee_of)

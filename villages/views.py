@@ -1,0 +1,73 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from .models import District, Membership, Township, Village
+
+
+def _get_for_user(request, queryset, code: str, perm: str):
+    """Look an object up by code and refuse with 403 unless the user holds `perm` on it."""
+    obj = get_object_or_404(queryset, code=code)
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+    return obj
+
+
+def get_district_for_user(request, code: str, perm: str = "villages.view_district") -> District:
+    return _get_for_user(request, District.objects.all(), code, perm)
+
+
+def get_township_for_user(request, code: str, perm: str = "villages.view_township") -> Township:
+    return _get_for_user(request, Township.objects.select_related("district"), code, perm)
+
+
+def get_village_for_user(request, code: str, perm: str = "villages.view_village") -> Village:
+    return _get_for_user(request, Village.objects.with_tree(), code, perm)
+
+
+@require_GET
+def home(request):
+    """Send each person to their own place: one membership → straight there."""
+    if not request.user.is_authenticated:
+        return redirect("villages:board")
+    memberships = list(Membership.objects.filter(user=request.user).with_places())
+    places = {m.place.get_absolute_url(): m for m in memberships}
+    if len(places) == 1:
+        return redirect(next(iter(places)))
+    return render(request, "villages/home.html", {"memberships": memberships})
+
+
+@require_GET
+def board(request):
+    """Public entry point; the full pledge board replaces this list of districts."""
+    districts = District.objects.all()
+    return render(request, "villages/board.html", {"districts": districts})
+
+
+@login_required
+@require_GET
+def district_detail(request, code: str):
+    district = get_district_for_user(request, code)
+    townships = district.townships.with_village_count()
+    return render(
+        request, "villages/district_detail.html", {"district": district, "townships": townships}
+    )
+
+
+@login_required
+@require_GET
+def township_detail(request, code: str):
+    township = get_township_for_user(request, code)
+    return render(
+        request,
+        "villages/township_detail.html",
+        {"township": township, "villages": township.villages.all()},
+    )
+
+
+@login_required
+@require_GET
+def village_detail(request, code: str):
+    village = get_village_for_user(request, code)
+    return render(request, "villages/village_detail.html", {"village": village})
