@@ -75,3 +75,17 @@ def celery_worker():
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
         yield app
     task_postrun.disconnect(_close_worker_connections)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, end sessions left by server threads so the test database can be dropped."""
+    yield
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
