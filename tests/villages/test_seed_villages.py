@@ -4,17 +4,17 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import TestCase
 
-from villages.management.commands.seed_demo import DEMO_PASSWORD
+from villages.management.commands.seed_villages import DEMO_PASSWORD
 from villages.models import District, Membership, Township, Village
 
 
 def seed(**options) -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out, **options)
+    call_command("seed_villages", stdout=out, **options)
     return out.getvalue()
 
 
-class SeedDemoTests(TestCase):
+class SeedVillagesTests(TestCase):
     def test_it_builds_the_seed_000_district_with_one_user_per_role(self):
         output = seed()
         self.assertEqual(District.objects.count(), 1)

@@ -1,4 +1,7 @@
-"""Build a deterministic demo district modelled on Honghuagang (seed 000): 15 townships, 119
+"""`seed_villages`: the ground floor of `seed_demo` (which lives in the pledges app and adds
+pledge lists on top).
+
+Builds a deterministic demo district modelled on Honghuagang (seed 000): 15 townships, 119
 villages, one demo user per role. Larger `--villages` counts add more districts of the same
 shape (a 12-digit code leaves room for 999 villages per township, and real districts have
 100–200 villages), so `--villages 30000` looks like a province.

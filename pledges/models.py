@@ -1,0 +1,632 @@
+"""Pledge lists and what happens to them: pledge → fulfil (the township reviews, the village
+reports progress, the township verifies and strikes off).
+
+State changes live on the models (`PledgeList.approve`, `Project.verify`); writes that touch
+several models live in `services.py`. Every model keeps its full history.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from villages.models import Village
+
+User = settings.AUTH_USER_MODEL
+
+
+def _conditional_move(obj, to: str, allowed_from: tuple, *, by, **fields) -> bool:
+    """Move `obj` to status `to` only if it is still in one of `allowed_from`.
+
+    A conditional UPDATE decides the race (two cadres pressing the same button: one wins, the
+    other gets False); then a save() of the same fields records the step, and who took it, in
+    the history table, which an UPDATE alone would not.
+    """
+    fields["status"] = to
+    if hasattr(obj, "modified"):
+        fields["modified"] = timezone.now()
+    updated = type(obj).objects.filter(pk=obj.pk, status__in=allowed_from).update(**fields)
+    if updated:
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj._history_user = by
+        obj.save(update_fields=list(fields))
+    return bool(updated)
+
+
+class PledgeListQuerySet(models.QuerySet):
+    def with_tree(self):
+        return self.select_related("village__township__district")
+
+    def for_year(self, year: int):
+        return self.filter(year=year)
+
+    def in_township(self, township):
+        return self.filter(village__township=township)
+
+    def with_project_counts(self):
+        """Per list: projects, verified, completed (waiting for verification), in progress,
+        overdue. One query for any number of lists."""
+        today = timezone.localdate()
+        return self.annotate(
+            project_count=Count("projects", filter=~Q(projects__status=Project.Status.CANCELLED)),
+            verified_count=Count("projects", filter=Q(projects__status=Project.Status.VERIFIED)),
+            completed_count=Count("projects", filter=Q(projects__status=Project.Status.COMPLETED)),
+            in_progress_count=Count(
+                "projects", filter=Q(projects__status=Project.Status.IN_PROGRESS)
+            ),
+            overdue_count=Count("projects", filter=Project.overdue_q(today, "projects__")),
+        )
+
+
+class PledgeList(models.Model):
+    """One village's pledge list (年度承诺清单) for one year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted for review")
+        RETURNED = "returned", _("returned for revision")
+        APPROVED = "approved", _("approved")
+        PUBLISHED = "published", _("published")
+
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="pledge_lists", verbose_name=_("village")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    review_comment = models.TextField(_("township's comments"), blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = PledgeListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "village__code"]
+        verbose_name = _("pledge list")
+        verbose_name_plural = _("pledge lists")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "year"], name="pledge_list_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pledges:pledge_list_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        """Drafts and returned lists are edited freely; later, only by change request."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def submission_problems(self) -> list[str]:
+        """What stops this list from being submitted: the counts are enforced here, not on
+        drafts, so a village can save half a list."""
+        problems = []
+        projects = self.projects.exclude(status=Project.Status.CANCELLED).count()
+        prohibitions = self.prohibitions.count()
+        if projects != settings.PLEDGE_PROJECT_COUNT:
+            problems.append(
+                _("The list needs %(want)s projects; it has %(have)s.")
+                % {"want": settings.PLEDGE_PROJECT_COUNT, "have": projects}
+            )
+        if prohibitions != settings.PLEDGE_PROHIBITION_COUNT:
+            problems.append(
+                _("The list needs %(want)s prohibitions; it has %(have)s.")
+                % {"want": settings.PLEDGE_PROHIBITION_COUNT, "have": prohibitions}
+            )
+        return problems
+
+    def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
+        """Change status with a conditional UPDATE so two cadres acting at once cannot both win;
+        returns False when the list was no longer in an allowed state."""
+        return _conditional_move(self, to, allowed_from, by=by, **fields)
+
+    def submit(self, *, by) -> bool:
+        problems = self.submission_problems()
+        if problems:
+            raise ValidationError(problems)
+        return self._move(
+            self.Status.SUBMITTED,
+            (self.Status.DRAFT, self.Status.RETURNED),
+            by=by,
+            submitted_at=timezone.now(),
+            submitted_by=by,
+        )
+
+    def return_for_revision(self, *, by, comment: str) -> bool:
+        if not comment.strip():
+            raise ValidationError(_("Say what the village should change."))
+        return self._move(
+            self.Status.RETURNED,
+            (self.Status.SUBMITTED,),
+            by=by,
+            review_comment=comment,
+            reviewed_at=timezone.now(),
+            reviewed_by=by,
+        )
+
+    def approve(self, *, by, comment: str = "") -> bool:
+        return self._move(
+            self.Status.APPROVED,
+            (self.Status.SUBMITTED,),
+            by=by,
+            review_comment=comment,
+            reviewed_at=timezone.now(),
+            reviewed_by=by,
+        )
+
+    def publish(self, *, by) -> bool:
+        return self._move(
+            self.Status.PUBLISHED,
+            (self.Status.APPROVED,),
+            by=by,
+            published_at=timezone.now(),
+            published_by=by,
+        )
+
+
+class Category(models.TextChoices):
+    ROADS = "roads", _("roads")
+    DRINKING_WATER = "water", _("drinking water")
+    LIGHTING = "lighting", _("lighting")
+    IRRIGATION = "irrigation", _("irrigation")
+    INDUSTRY = "industry", _("industry and income")
+    HOUSING = "housing", _("housing and safety")
+    CARE = "care", _("elderly and children")
+    ENVIRONMENT = "environment", _("environment and sanitation")
+    CULTURE = "culture", _("culture and services")
+    OTHER = "other", _("other")
+
+
+# Units offered in forms; others may be typed.
+UNITS = ["盏", "米", "公里", "亩", "户", "个", "处", "座", "间", "人", "场", "台", "项"]
+
+
+class ProjectQuerySet(models.QuerySet):
+    def with_list(self):
+        return self.select_related("pledge_list__village__township__district")
+
+    def overdue(self, today: datetime.date | None = None):
+        return self.filter(Project.overdue_q(today or timezone.localdate()))
+
+    def waiting_for_verification(self):
+        return self.filter(status=Project.Status.COMPLETED)
+
+    def in_township(self, township):
+        return self.filter(pledge_list__village__township=township)
+
+
+class Project(models.Model):
+    """One of the ten livelihood projects (民生实事) of a list."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed, waiting for verification")
+        VERIFIED = "verified", _("verified and struck off")
+        CANCELLED = "cancelled", _("cancelled")
+
+    ACTIVE = (Status.PLANNED, Status.IN_PROGRESS)
+
+    pledge_list = models.ForeignKey(
+        PledgeList, models.CASCADE, related_name="projects", verbose_name=_("pledge list")
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("title"), max_length=100)
+    category = models.CharField(
+        _("category"), max_length=12, choices=Category, default=Category.OTHER
+    )
+    description = models.TextField(_("description"), blank=True)
+    lead_name = models.CharField(
+        _("lead official"),
+        max_length=30,
+        blank=True,
+        help_text=_("The official who leads this project (领办人)."),
+    )
+    lead_post = models.CharField(_("lead official's post"), max_length=50, blank=True)
+    target_quantity = models.DecimalField(
+        _("target quantity"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    budget = models.DecimalField(
+        _("budget (10,000 yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    funding_source = models.CharField(_("funding source"), max_length=100, blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
+    review_comment = models.TextField(_("feasibility comment"), blank=True)
+    percent_done = models.PositiveSmallIntegerField(
+        _("percent done"), default=0, validators=[MaxValueValidator(100)]
+    )
+    quantity_done = models.DecimalField(
+        _("quantity done"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    status_note = models.TextField(_("note on the last status change"), blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pledge_list", "number"]
+        verbose_name = _("livelihood project")
+        verbose_name_plural = _("livelihood projects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge_list", "number"], name="project_number_unique_in_list"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_done__lte=100), name="project_percent_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_finish__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_finish__gte=models.F("planned_start")),
+                name="project_finish_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pledges:project_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.planned_start and self.planned_finish and self.planned_finish < self.planned_start:
+            raise ValidationError({"planned_finish": _("The finish date is before the start.")})
+        if self.target_quantity is not None and not self.unit:
+            raise ValidationError(
+                {"unit": _("Give the unit of the target quantity (盏, 米, 亩 …).")}
+            )
+
+    @staticmethod
+    def overdue_q(today: datetime.date, prefix: str = "") -> Q:
+        """Overdue is derived, never stored: still active after its planned finish."""
+        return Q(**{f"{prefix}status__in": Project.ACTIVE, f"{prefix}planned_finish__lt": today})
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in self.ACTIVE
+            and self.planned_finish is not None
+            and self.planned_finish < timezone.localdate()
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
+        return _conditional_move(self, to, allowed_from, by=by, **fields)
+
+    def record_progress(self, *, percent: int | None, quantity: Decimal | None) -> None:
+        """Keep the latest figures on the project so lists and the board need no sub-query."""
+        fields = {}
+        if percent is not None:
+            fields["percent_done"] = percent
+        if quantity is not None:
+            fields["quantity_done"] = quantity
+        if self.status == self.Status.PLANNED:
+            fields["status"] = self.Status.IN_PROGRESS
+        for name, value in fields.items():
+            setattr(self, name, value)
+        if fields:
+            self.save(update_fields=[*fields, "modified"])
+
+    def complete(self, *, by, note: str) -> bool:
+        """The village says it is done; the township still has to verify it."""
+        return self._move(
+            self.Status.COMPLETED,
+            self.ACTIVE,
+            by=by,
+            completed_at=timezone.now(),
+            completed_by=by,
+            status_note=note,
+            percent_done=100,
+        )
+
+    def verify(self, *, by, note: str = "") -> bool:
+        """Strike off (销号): only a completed project, only once."""
+        return self._move(
+            self.Status.VERIFIED,
+            (self.Status.COMPLETED,),
+            by=by,
+            verified_at=timezone.now(),
+            verified_by=by,
+            status_note=note,
+        )
+
+    def send_back(self, *, by, reason: str) -> bool:
+        """The township finds it not done: back to in progress, with the reason kept."""
+        if not reason.strip():
+            raise ValidationError(_("Say why the project is not done yet."))
+        return self._move(
+            self.Status.IN_PROGRESS,
+            (self.Status.COMPLETED,),
+            by=by,
+            status_note=reason,
+            completed_at=None,
+            completed_by=None,
+        )
+
+    def cancel(self, *, by, reason: str) -> bool:
+        """Only through an approved change request (see services.change_request_decide)."""
+        return self._move(
+            self.Status.CANCELLED, (*self.ACTIVE, self.Status.COMPLETED), by=by, status_note=reason
+        )
+
+
+class Prohibition(models.Model):
+    """One of the five prohibitions (不准事项): what the village cadres promise not to do."""
+
+    pledge_list = models.ForeignKey(
+        PledgeList, models.CASCADE, related_name="prohibitions", verbose_name=_("pledge list")
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    text = models.CharField(_("prohibition"), max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pledge_list", "number"]
+        verbose_name = _("prohibition")
+        verbose_name_plural = _("prohibitions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge_list", "number"], name="prohibition_number_unique_in_list"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.text}"
+
+
+class ProgressUpdate(models.Model):
+    """A dated report on a project (进展), with zero or more photos."""
+
+    project = models.ForeignKey(
+        Project, models.CASCADE, related_name="updates", verbose_name=_("project")
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    percent_done = models.PositiveSmallIntegerField(
+        _("percent done"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    quantity_done = models.DecimalField(
+        _("quantity done so far"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    note = models.TextField(_("what was done"), blank=True)
+    author = models.ForeignKey(
+        User, models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-created"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_done__lte=100), name="update_percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.date}"
+
+
+def _photo_path(instance, filename: str) -> str:
+    return f"progress/{timezone.now():%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    """A checked, re-encoded photo of a progress update, with its thumbnail."""
+
+    update = models.ForeignKey(ProgressUpdate, models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=_photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class ChangeRequest(models.Model):
+    """A change to a published project's title, target or dates, or its cancellation: the
+    village or township asks, the township decides. No silent edits after publication."""
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("change")
+        CANCEL = "cancel", _("cancel the project")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the township")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    # The project fields a change request may touch.
+    FIELDS = ("title", "target_quantity", "unit", "planned_start", "planned_finish")
+
+    project = models.ForeignKey(
+        Project, models.CASCADE, related_name="change_requests", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.CHANGE)
+    title = models.CharField(_("new title"), max_length=100, blank=True)
+    target_quantity = models.DecimalField(
+        _("new target quantity"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    unit = models.CharField(_("new unit"), max_length=10, blank=True)
+    planned_start = models.DateField(_("new planned start"), null=True, blank=True)
+    planned_finish = models.DateField(_("new planned finish"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    decided_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="pending"),
+                name="change_request_one_pending_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.get_kind_display()}"
+
+    def changes(self) -> dict:
+        """The proposed new values that differ from the project's current ones."""
+        return {
+            name: getattr(self, name)
+            for name in self.FIELDS
+            if getattr(self, name) not in (None, "")
+            and getattr(self, name) != getattr(self.project, name)
+        }
+
+    def _decide(self, to: str, *, by, note: str) -> bool:
+        return _conditional_move(
+            self,
+            to,
+            (self.Status.PENDING,),
+            by=by,
+            decided_by=by,
+            decided_at=timezone.now(),
+            decision_note=note,
+        )
+
+    def approve(self, *, by, note: str = "") -> bool:
+        return self._decide(self.Status.APPROVED, by=by, note=note)
+
+    def reject(self, *, by, note: str) -> bool:
+        if not note.strip():
+            raise ValidationError(_("Say why the change is refused."))
+        return self._decide(self.Status.REJECTED, by=by, note=note)
+
+
+class Escalation(models.Model):
+    """A problem a village cannot solve, passed up to the township or on to the district
+    (上报协调) with the problem / need / resource lists."""
+
+    class Level(models.TextChoices):
+        TOWNSHIP = "township", _("township")
+        DISTRICT = "district", _("district")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ANSWERED = "answered", _("answered")
+
+    project = models.ForeignKey(
+        Project, models.CASCADE, related_name="escalations", verbose_name=_("project")
+    )
+    level = models.CharField(_("passed to"), max_length=10, choices=Level, default=Level.TOWNSHIP)
+    problem = models.TextField(_("problem"))
+    need = models.TextField(_("what is needed"), blank=True)
+    resources = models.TextField(_("resources available"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+    answer = models.TextField(_("answer"), blank=True)
+    raised_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    answered_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.problem[:20]}"
+
+    def answer_with(self, *, by, answer: str) -> bool:
+        if not answer.strip():
+            raise ValidationError(_("Write the answer."))
+        return _conditional_move(
+            self,
+            self.Status.ANSWERED,
+            (self.Status.OPEN,),
+            by=by,
+            answer=answer,
+            answered_by=by,
+            answered_at=timezone.now(),
+        )
+
+    def pass_to_district(self, *, by) -> bool:
+        """The township cannot solve it either: the district coordinates (区委组织部)."""
+        if self.level != self.Level.TOWNSHIP:
+            return False
+        return _conditional_move(
+            self, self.Status.OPEN, (self.Status.OPEN,), by=by, level=self.Level.DISTRICT
+        )
