@@ -5,13 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from villages import views as village_views
+from pledges import views as pledge_views
 
 admin.site.site_header = _("Livelihood pledges administration")
 admin.site.site_title = _("Livelihood pledges")
 
 urlpatterns = [
-    path("", village_views.home, name="home"),
+    path("", pledge_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
+    path("pledges/", include("pledges.urls")),
 ]
 
 if settings.DEBUG:

@@ -6,16 +6,20 @@ several models live in `services.py`. Every model keeps its full history.
 """
 
 import datetime
+import io
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
 from simple_history.models import HistoricalRecords
 
 from villages.models import Village
@@ -66,6 +70,37 @@ class PledgeListQuerySet(models.QuerySet):
             overdue_count=Count("projects", filter=Project.overdue_q(today, "projects__")),
         )
 
+    def township_summary(self, *, district, year: int) -> list:
+        """The district page: each township with its lists by status and project counts.
+        Two queries whatever the number of townships or villages."""
+        from villages.models import Township
+
+        today = timezone.localdate()
+        project = Project.Status
+        rows = {
+            row["village__township"]: row
+            for row in self.filter(year=year, village__township__district=district)
+            .values("village__township")
+            .annotate(
+                list_count=Count("id", distinct=True),
+                published_count=Count(
+                    "id", distinct=True, filter=Q(status=PledgeList.Status.PUBLISHED)
+                ),
+                waiting_review_count=Count(
+                    "id", distinct=True, filter=Q(status=PledgeList.Status.SUBMITTED)
+                ),
+                project_count=Count("projects", filter=~Q(projects__status=project.CANCELLED)),
+                verified_count=Count("projects", filter=Q(projects__status=project.VERIFIED)),
+                completed_count=Count("projects", filter=Q(projects__status=project.COMPLETED)),
+                overdue_count=Count("projects", filter=Project.overdue_q(today, "projects__")),
+            )
+            .order_by()
+        }
+        townships = list(Township.objects.filter(district=district).with_village_count())
+        for township in townships:
+            township.summary = rows.get(township.pk, {})
+        return townships
+
 
 class PledgeList(models.Model):
     """One village's pledge list (年度承诺清单) for one year."""
@@ -110,6 +145,22 @@ class PledgeList(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pledges:pledge_list_detail", args=[self.pk])
+
+    @staticmethod
+    def totals(pledge_lists) -> dict:
+        """Sum the annotated counts of `with_project_counts()` lists, for a dashboard's total
+        row (no extra query)."""
+        names = [
+            "project_count",
+            "verified_count",
+            "completed_count",
+            "in_progress_count",
+            "overdue_count",
+        ]
+        totals = {name: sum(getattr(pl, name) for pl in pledge_lists) for name in names}
+        totals["list_count"] = len(pledge_lists)
+        totals["published_count"] = sum(pl.is_public for pl in pledge_lists)
+        return totals
 
     @property
     def is_editable(self) -> bool:
@@ -216,6 +267,33 @@ class ProjectQuerySet(models.QuerySet):
 
     def in_township(self, township):
         return self.filter(pledge_list__village__township=township)
+
+    def with_photos(self):
+        """Projects with their updates' photos in two more queries, for thumbnails."""
+        return self.prefetch_related(
+            models.Prefetch("updates", queryset=ProgressUpdate.objects.order_by("-date", "-pk")),
+            "updates__photos",
+        )
+
+    def filter_by_state(self, state: str):
+        """The filters the dashboard numbers link to (see PROJECT_STATES)."""
+        if state == "overdue":
+            return self.overdue()
+        if state in Project.Status.values:
+            return self.filter(status=state)
+        return self
+
+
+# Filters offered on the township's project list: every dashboard number links to one.
+PROJECT_STATES = [
+    ("", _("all")),
+    ("planned", _("planned")),
+    ("in_progress", _("in progress")),
+    ("overdue", _("overdue")),
+    ("completed", _("waiting for verification")),
+    ("verified", _("verified")),
+    ("cancelled", _("cancelled")),
+]
 
 
 class Project(models.Model):
@@ -335,6 +413,78 @@ class Project(models.Model):
     def is_open(self) -> bool:
         return self.status in self.ACTIVE
 
+    @property
+    def latest_photo(self):
+        """From `with_photos()` prefetches: the newest update's first photo, if any."""
+        for update in self.updates.all():
+            photos = update.photos.all()
+            if photos:
+                return photos[0]
+        return None
+
+    def timeline(self) -> list[dict]:
+        """Everything that happened to the project, newest first: status changes and edits
+        (from history), progress with photos, change requests, escalations. Five queries."""
+        events = []
+        previous = None
+        for record in reversed(
+            self.history.select_related("history_user").order_by("history_date", "history_id")
+        ):
+            if previous is None or record.status != previous.status:
+                events.append(
+                    {
+                        "when": record.history_date,
+                        "kind": "status",
+                        "who": record.history_user,
+                        "record": record,
+                        "status": Project.Status(record.status).label,
+                        "note": record.status_note if previous else "",
+                    }
+                )
+            elif previous is not None:
+                changed = [
+                    c.field
+                    for c in record.diff_against(
+                        previous, included_fields=TRACKED_EDIT_FIELDS
+                    ).changes
+                ]
+                if changed:
+                    events.append(
+                        {
+                            "when": record.history_date,
+                            "kind": "edit",
+                            "who": record.history_user,
+                            "record": record,
+                            "fields": [str(self._meta.get_field(f).verbose_name) for f in changed],
+                            "note": record.history_change_reason or "",
+                        }
+                    )
+            previous = record
+        for update in self.updates.select_related("author").prefetch_related("photos"):
+            events.append(
+                {"when": update.created, "kind": "update", "who": update.author, "update": update}
+            )
+        for change in self.change_requests.select_related("requested_by", "decided_by"):
+            events.append(
+                {
+                    "when": change.created,
+                    "kind": "change",
+                    "who": change.requested_by,
+                    "change": change,
+                }
+            )
+        for escalation in self.escalations.select_related("raised_by", "answered_by"):
+            events.append(
+                {
+                    "when": escalation.created,
+                    "kind": "escalation",
+                    "who": escalation.raised_by,
+                    "escalation": escalation,
+                }
+            )
+        events.sort(key=lambda event: event["when"], reverse=True)
+        return events
+
     def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
         return _conditional_move(self, to, allowed_from, by=by, **fields)
 
@@ -393,6 +543,21 @@ class Project(models.Model):
         return self._move(
             self.Status.CANCELLED, (*self.ACTIVE, self.Status.COMPLETED), by=by, status_note=reason
         )
+
+
+# Edits of these fields show on a project's timeline (status changes show on their own).
+TRACKED_EDIT_FIELDS = [
+    "title",
+    "target_quantity",
+    "unit",
+    "planned_start",
+    "planned_finish",
+    "lead_name",
+    "lead_post",
+    "budget",
+    "description",
+    "review_comment",
+]
 
 
 class Prohibition(models.Model):
@@ -462,6 +627,16 @@ class ProgressUpdate(models.Model):
         return f"{self.project} · {self.date}"
 
 
+PHOTO_MAX_SIDE = 2560
+THUMBNAIL_SIDE = 480
+
+
+def _as_jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
 def _photo_path(instance, filename: str) -> str:
     return f"progress/{timezone.now():%Y/%m}/{filename}"
 
@@ -470,7 +645,7 @@ class Photo(models.Model):
     """A checked, re-encoded photo of a progress update, with its thumbnail."""
 
     update = models.ForeignKey(ProgressUpdate, models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=_photo_path, width_field="width", height_field="height")
+    image = models.ImageField(upload_to=_photo_path)
     thumbnail = models.ImageField(upload_to=_photo_path)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
@@ -485,6 +660,24 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+    @classmethod
+    def create_from_upload(cls, *, update: "ProgressUpdate", upload) -> "Photo":
+        """Store a checked upload (see forms.validate_photo) re-encoded as JPEG: the EXIF
+        orientation is applied and then dropped with the rest of the metadata (GPS included),
+        and a thumbnail is made for lists and the board."""
+        upload.seek(0)
+        with Image.open(upload) as original:
+            image = ImageOps.exif_transpose(original).convert("RGB")
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+        full = _as_jpeg(image)
+        photo = cls(update=update, width=image.width, height=image.height)
+        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        name = uuid.uuid4().hex
+        photo.image.save(f"{name}.jpg", ContentFile(full), save=False)
+        photo.thumbnail.save(f"{name}-thumb.jpg", ContentFile(_as_jpeg(image)), save=False)
+        photo.save()
+        return photo
 
 
 class ChangeRequest(models.Model):
@@ -573,6 +766,23 @@ class ChangeRequest(models.Model):
         return self._decide(self.Status.REJECTED, by=by, note=note)
 
 
+class EscalationQuerySet(models.QuerySet):
+    def with_project(self):
+        return self.select_related("project__pledge_list__village__township")
+
+    def open_for_township(self, township):
+        return self.filter(
+            status=Escalation.Status.OPEN, project__pledge_list__village__township=township
+        )
+
+    def open_for_district(self, district):
+        return self.filter(
+            status=Escalation.Status.OPEN,
+            level=Escalation.Level.DISTRICT,
+            project__pledge_list__village__township__district=district,
+        )
+
+
 class Escalation(models.Model):
     """A problem a village cannot solve, passed up to the township or on to the district
     (上报协调) with the problem / need / resource lists."""
@@ -601,6 +811,7 @@ class Escalation(models.Model):
     modified = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = EscalationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

@@ -1,9 +1,12 @@
-"""A person on a 360 px phone logs in and lands on their village page."""
+"""People on a 360 px phone, in headless Chromium: log in, report progress with a photo,
+verify. Screenshots go to the test's temporary folder (look at them when a test fails)."""
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
-from tests.factories import PASSWORD, MembershipFactory, UserFactory, VillageFactory
+from pledges.models import PledgeList, Project
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, VillageFactory, full_list
 from villages.models import Membership
 
 CHROMIUM_ARGS = [
@@ -27,21 +30,98 @@ def phone():
         browser.close()
 
 
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url + reverse("login"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def assert_fits_the_phone(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_village_committee_member_logs_in_on_a_phone(live_server, phone, tmp_path):
+def test_a_committee_member_reports_progress_with_a_photo_and_the_township_verifies(
+    live_server, phone, tmp_path, settings
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     village = VillageFactory(name="龙江村")
-    user = UserFactory(username="zhanghua", first_name="张华")
-    MembershipFactory(user=user, role=Membership.Role.VILLAGE_COMMITTEE, village=village)
+    pledge_list = full_list(status=PledgeList.Status.PUBLISHED, village=village)
+    committee = UserFactory(username="zhanghua", first_name="张华")
+    MembershipFactory(user=committee, role=Membership.Role.VILLAGE_COMMITTEE, village=village)
+    cadre = UserFactory(username="liqiang", first_name="李强")
+    MembershipFactory(user=cadre, role=Membership.Role.TOWNSHIP_CADRE, township=village.township)
+    photo = tmp_path / "lamp.jpg"
+    Image.new("RGB", (800, 600), (30, 90, 160)).save(photo, "JPEG")
 
+    # The committee member logs in and lands on the village's list.
     phone.goto(live_server.url + reverse("home"))
     phone.get_by_role("link", name="登录").click()
     phone.get_by_label("用户名").fill("zhanghua")
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(live_server.url + pledge_list.get_absolute_url())
+    expect(phone.get_by_role("heading", name="龙江村 2026 年度承诺")).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(tmp_path / "1-list.png"), full_page=True)
 
-    phone.wait_for_url(live_server.url + village.get_absolute_url())
-    assert phone.get_by_role("heading", name="龙江村").is_visible()
-    # Nothing wider than the phone: no horizontal scrolling.
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    phone.screenshot(path=str(tmp_path / "village.png"), full_page=True)
+    # One tap to report progress on project 1, with a photo from the camera.
+    phone.get_by_role("link", name="填报进展").first.click()
+    phone.get_by_label("完成进度(%)").fill("100")
+    phone.get_by_label("进展情况").fill("30盏路灯全部亮灯")
+    phone.get_by_label("照片").set_input_files(str(photo))
+    phone.get_by_role("button", name="填报进展").click()
+    expect(phone.get_by_text("进展已记录")).to_be_visible()
+    expect(phone.get_by_text("30盏路灯全部亮灯")).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.get_by_role("link", name="标记完成").click()
+    phone.get_by_label("完成情况(佐证)").fill("已验收")
+    phone.get_by_role("button", name="标记完成").click()
+    expect(phone.get_by_text("等待镇(街道)核实销号")).to_be_visible()
+    phone.screenshot(path=str(tmp_path / "2-project.png"), full_page=True)
+    project = pledge_list.projects.get(number=1)
+    assert project.status == Project.Status.COMPLETED
+
+    # The township cadre verifies it from the same phone.
+    phone.get_by_role("button", name="退出登录").click()
+    log_in(phone, live_server.url, "liqiang")
+    phone.goto(live_server.url + project.get_absolute_url())
+    phone.get_by_role("link", name="核实销号").click()
+    phone.get_by_label("核实完成,予以销号").check()
+    phone.get_by_role("button", name="核实项目").click()
+    expect(phone.get_by_text("已核实销号。")).to_be_visible()
+    project.refresh_from_db()
+    assert project.status == Project.Status.VERIFIED
+    phone.goto(
+        live_server.url
+        + reverse("pledges:township_dashboard", args=[village.township.code])
+        + "?year=2026"
+    )
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(tmp_path / "3-dashboard.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_list_editor_fits_a_phone(live_server, phone):
+    village = VillageFactory(name="龙江村")
+    pledge_list = PledgeList.objects.create(village=village, year=2026)
+    committee = UserFactory(username="zhanghua")
+    MembershipFactory(user=committee, role=Membership.Role.VILLAGE_COMMITTEE, village=village)
+    log_in(phone, live_server.url, "zhanghua")
+    phone.goto(live_server.url + reverse("pledges:pledge_list_edit", args=[pledge_list.pk]))
+    phone.locator("#id_projects-0-title").fill("安装太阳能路灯")
+    phone.locator("#id_projects-0-planned_start").fill("2026-05-01")
+    phone.locator("#id_projects-0-planned_finish").fill("2026-04-01")
+    phone.get_by_role("button", name="保存草稿").click()
+    expect(phone.get_by_text("结束日期早于开始日期")).to_be_visible()
+    assert phone.locator("#id_projects-0-title").input_value() == "安装太阳能路灯"
+    assert_fits_the_phone(phone)

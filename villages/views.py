@@ -1,9 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from .models import District, Membership, Township, Village
+from .models import District, Township, Village
 
 
 def _get_for_user(request, queryset, code: str, perm: str):
@@ -24,18 +24,6 @@ def get_township_for_user(request, code: str, perm: str = "villages.view_townshi
 
 def get_village_for_user(request, code: str, perm: str = "villages.view_village") -> Village:
     return _get_for_user(request, Village.objects.with_tree(), code, perm)
-
-
-@require_GET
-def home(request):
-    """Send each person to their own place: one membership → straight there."""
-    if not request.user.is_authenticated:
-        return redirect("villages:board")
-    memberships = list(Membership.objects.filter(user=request.user).with_places())
-    places = {m.place.get_absolute_url(): m for m in memberships}
-    if len(places) == 1:
-        return redirect(next(iter(places)))
-    return render(request, "villages/home.html", {"memberships": memberships})
 
 
 @require_GET

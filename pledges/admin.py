@@ -1,0 +1,83 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    ChangeRequest,
+    Escalation,
+    Photo,
+    PledgeList,
+    ProgressUpdate,
+    Prohibition,
+    Project,
+)
+
+
+class ProjectInline(admin.TabularInline):
+    model = Project
+    fields = ["number", "title", "category", "target_quantity", "unit", "status"]
+    readonly_fields = ["status"]
+    extra = 0
+
+
+class ProhibitionInline(admin.TabularInline):
+    model = Prohibition
+    extra = 0
+
+
+@admin.register(PledgeList)
+class PledgeListAdmin(SimpleHistoryAdmin):
+    list_display = ["village", "year", "status", "submitted_at", "published_at"]
+    list_filter = ["year", "status", "village__township__district"]
+    list_select_related = ["village"]
+    search_fields = ["village__name", "village__code"]
+    autocomplete_fields = ["village"]
+    readonly_fields = [
+        "submitted_at",
+        "submitted_by",
+        "reviewed_at",
+        "reviewed_by",
+        "published_at",
+        "published_by",
+    ]
+    inlines = [ProjectInline, ProhibitionInline]
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "pledge_list", "number", "category", "status", "planned_finish"]
+    list_filter = ["status", "category", "pledge_list__year"]
+    list_select_related = ["pledge_list__village"]
+    search_fields = ["title", "pledge_list__village__name", "pledge_list__village__code"]
+    raw_id_fields = ["pledge_list"]
+    readonly_fields = ["completed_at", "completed_by", "verified_at", "verified_by"]
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    fields = ["image", "thumbnail", "width", "height"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "date", "percent_done", "quantity_done", "author"]
+    list_select_related = ["project", "author"]
+    raw_id_fields = ["project"]
+    inlines = [PhotoInline]
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "kind", "status", "created", "decided_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "level", "status", "created", "answered_at"]
+    list_filter = ["status", "level"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]

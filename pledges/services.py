@@ -1,0 +1,176 @@
+"""Writes that touch several models. Each runs in one transaction; views call these, never
+the other way round."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from villages.models import District, Village
+
+from .models import ChangeRequest, Escalation, Photo, PledgeList, ProgressUpdate, Project
+
+
+@transaction.atomic
+def pledge_list_open_year(*, district: District, year: int, by) -> int:
+    """Create an empty draft list for every village of the district that has none for the
+    year; running it again creates nothing. Returns how many lists were created."""
+    villages = Village.objects.filter(township__district=district).exclude(pledge_lists__year=year)
+    created = PledgeList.objects.bulk_create(
+        [PledgeList(village=village, year=year) for village in villages],
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+@transaction.atomic
+def pledge_list_save(*, pledge_list: PledgeList, project_formset, prohibition_formset, by):
+    """Save the editor's two formsets together: all or nothing."""
+    if not pledge_list.is_editable:
+        raise ValidationError(_("This list can no longer be edited; ask for a change instead."))
+    for formset in (project_formset, prohibition_formset):
+        for obj in formset.save(commit=False):
+            obj.pledge_list = pledge_list
+            obj._history_user = by
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj._history_user = by
+            obj.delete()
+    pledge_list._history_user = by
+    pledge_list.save(update_fields=["modified"])
+
+
+@transaction.atomic
+def pledge_list_approve(
+    *,
+    pledge_list: PledgeList,
+    by,
+    comment: str = "",
+    item_comments: dict[int, str] | None = None,
+    publish: bool = False,
+) -> bool:
+    """Approve a submitted list, keeping the township's feasibility comment on each project,
+    and publish it at once when asked."""
+    _save_item_comments(pledge_list, item_comments, by)
+    if not pledge_list.approve(by=by, comment=comment):
+        return False
+    if publish:
+        pledge_list.publish(by=by)
+    return True
+
+
+@transaction.atomic
+def pledge_list_return(
+    *, pledge_list: PledgeList, by, comment: str, item_comments: dict[int, str] | None = None
+) -> bool:
+    """Send a submitted list back for revision (修改完善) with the township's comments."""
+    _save_item_comments(pledge_list, item_comments, by)
+    return pledge_list.return_for_revision(by=by, comment=comment)
+
+
+def _save_item_comments(pledge_list, item_comments, by) -> None:
+    for project in pledge_list.projects.filter(pk__in=(item_comments or {}).keys()):
+        comment = item_comments[project.pk].strip()
+        if comment != project.review_comment:
+            project.review_comment = comment
+            project._history_user = by
+            project.save(update_fields=["review_comment", "modified"])
+
+
+@transaction.atomic
+def progress_update_create(
+    *,
+    project: Project,
+    by,
+    percent_done=None,
+    quantity_done=None,
+    note: str = "",
+    date=None,
+    photos=(),
+) -> ProgressUpdate:
+    """Record progress with its photos and keep the latest figures on the project."""
+    if not project.is_open:
+        raise ValidationError(
+            _("Progress can only be reported on a project that is not finished or cancelled.")
+        )
+    update = ProgressUpdate(
+        project=project,
+        percent_done=percent_done,
+        quantity_done=quantity_done,
+        note=note,
+        author=by,
+    )
+    if date:
+        update.date = date
+    update._history_user = by
+    update.save()
+    for upload in photos:
+        Photo.create_from_upload(update=update, upload=upload)
+    project._history_user = by
+    project.record_progress(percent=percent_done, quantity=quantity_done)
+    return update
+
+
+@transaction.atomic
+def project_complete(*, project: Project, by, note: str, quantity_done=None, photos=()) -> bool:
+    """The village marks a project done, with the evidence in a last progress update; the
+    township still verifies it."""
+    if not project.is_open:
+        return False
+    progress_update_create(
+        project=project,
+        by=by,
+        percent_done=100,
+        quantity_done=quantity_done,
+        note=note,
+        photos=photos,
+    )
+    return project.complete(by=by, note=note)
+
+
+@transaction.atomic
+def change_request_create(
+    *, project: Project, by, kind: str, reason: str, **changes
+) -> ChangeRequest:
+    if project.change_requests.filter(status=ChangeRequest.Status.PENDING).exists():
+        raise ValidationError(_("A change to this project is already waiting for the township."))
+    request = ChangeRequest(project=project, kind=kind, reason=reason, requested_by=by, **changes)
+    if kind == ChangeRequest.Kind.CHANGE and not request.changes():
+        raise ValidationError(_("The request changes nothing: give at least one new value."))
+    request._history_user = by
+    request.save()
+    return request
+
+
+@transaction.atomic
+def change_request_decide(
+    *, change_request: ChangeRequest, by, approve: bool, note: str = ""
+) -> bool:
+    """Approve (apply the new values, or cancel the project) or reject a change request.
+    The project's history shows the change and who approved it."""
+    if not approve:
+        return change_request.reject(by=by, note=note)
+    changes = change_request.changes()
+    if not change_request.approve(by=by, note=note):
+        return False
+    project = change_request.project
+    if change_request.kind == ChangeRequest.Kind.CANCEL:
+        return project.cancel(by=by, reason=change_request.reason)
+    for name, value in changes.items():
+        setattr(project, name, value)
+    project.full_clean()
+    project._history_user = by
+    project._change_reason = change_request.reason
+    project.save(update_fields=[*changes, "modified"])
+    return True
+
+
+@transaction.atomic
+def escalation_raise(
+    *, project: Project, by, problem: str, need: str = "", resources: str = ""
+) -> Escalation:
+    escalation = Escalation(
+        project=project, problem=problem, need=need, resources=resources, raised_by=by
+    )
+    escalation._history_user = by
+    escalation.save()
+    return escalation

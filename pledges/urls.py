@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pledges"
+
+urlpatterns = [
+    path("districts/<str:code>/", views.district_overview, name="district_overview"),
+    path("districts/<str:code>/open-year/", views.open_year, name="open_year"),
+    path("townships/<str:code>/", views.township_dashboard, name="township_dashboard"),
+    path("townships/<str:code>/projects/", views.township_projects, name="township_projects"),
+    path("villages/<str:code>/", views.village_list, name="village_list"),
+    path("lists/<int:pk>/", views.pledge_list_detail, name="pledge_list_detail"),
+    path("lists/<int:pk>/edit/", views.pledge_list_edit, name="pledge_list_edit"),
+    path("lists/<int:pk>/submit/", views.pledge_list_submit, name="pledge_list_submit"),
+    path("lists/<int:pk>/review/", views.pledge_list_review, name="pledge_list_review"),
+    path("lists/<int:pk>/publish/", views.pledge_list_publish, name="pledge_list_publish"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/progress/", views.project_progress, name="project_progress"),
+    path("projects/<int:pk>/complete/", views.project_complete, name="project_complete"),
+    path("projects/<int:pk>/verify/", views.project_verify, name="project_verify"),
+    path("projects/<int:pk>/change/", views.project_change, name="project_change"),
+    path("projects/<int:pk>/escalate/", views.project_escalate, name="project_escalate"),
+    path("changes/<int:pk>/decide/", views.change_request_decide, name="change_request_decide"),
+    path("escalations/<int:pk>/answer/", views.escalation_answer, name="escalation_answer"),
+]

@@ -1,0 +1,534 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from villages.models import Membership
+from villages.views import get_district_for_user, get_township_for_user, get_village_for_user
+
+from . import services
+from .forms import (
+    AnswerEscalationForm,
+    ChangeRequestForm,
+    CompleteForm,
+    DecideChangeForm,
+    EscalationForm,
+    ProgressForm,
+    ReviewForm,
+    VerifyForm,
+    prohibition_formset,
+    project_formset,
+)
+from .models import PROJECT_STATES, UNITS, ChangeRequest, Escalation, PledgeList, Project
+
+ROLE_HOME = {
+    Membership.Role.DISTRICT_ADMIN: "pledges:district_overview",
+    Membership.Role.TOWNSHIP_CADRE: "pledges:township_dashboard",
+    Membership.Role.VILLAGE_COMMITTEE: "pledges:village_list",
+    Membership.Role.REVIEWER: "pledges:village_list",
+}
+
+
+def get_pledge_list_for_user(request, pk: int, perm: str = "pledges.view_pledge_list"):
+    pledge_list = get_object_or_404(PledgeList.objects.with_tree(), pk=pk)
+    if not request.user.has_perm(perm, pledge_list):
+        raise PermissionDenied
+    return pledge_list
+
+
+def get_project_for_user(request, pk: int, perm: str = "pledges.view_pledge_list"):
+    project = get_object_or_404(Project.objects.with_list(), pk=pk)
+    if not request.user.has_perm(perm, project):
+        raise PermissionDenied
+    return project
+
+
+def _bound(request, files: bool = False) -> tuple:
+    """Form arguments: bound on POST (even an empty one, so it shows its errors)."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@require_GET
+def home(request):
+    """Send each person to their own place: one membership → straight to its working page."""
+    if not request.user.is_authenticated:
+        return redirect("villages:board")
+    memberships = list(Membership.objects.filter(user=request.user).with_places())
+    targets = {(ROLE_HOME[m.role], m.place.code) for m in memberships}
+    if len(targets) == 1:
+        view_name, code = targets.pop()
+        return redirect(view_name, code=code)
+    for membership in memberships:
+        membership.url = redirect(ROLE_HOME[membership.role], code=membership.place.code).url
+    return render(request, "pledges/home.html", {"memberships": memberships})
+
+
+@login_required
+@require_GET
+def district_overview(request, code: str):
+    district = get_district_for_user(request, code)
+    year = _year(request)
+    townships = PledgeList.objects.township_summary(district=district, year=year)
+    escalations = Escalation.objects.open_for_district(district).with_project()
+    return render(
+        request,
+        "pledges/district_overview.html",
+        {
+            "district": district,
+            "year": year,
+            "townships": townships,
+            "escalations": escalations,
+            "can_open_year": request.user.has_perm("pledges.open_year", district),
+        },
+    )
+
+
+@login_required
+@require_POST
+def open_year(request, code: str):
+    district = get_district_for_user(request, code, perm="pledges.open_year")
+    year = _year(request)
+    created = services.pledge_list_open_year(district=district, year=year, by=request.user)
+    messages.success(
+        request, _("%(year)s opened: %(count)s new draft lists.") % {"year": year, "count": created}
+    )
+    return redirect(f"{reverse('pledges:district_overview', args=[code])}?year={year}")
+
+
+@login_required
+@require_GET
+def township_dashboard(request, code: str):
+    township = get_township_for_user(request, code)
+    year = _year(request)
+    lists = (
+        PledgeList.objects.for_year(year)
+        .in_township(township)
+        .with_project_counts()
+        .select_related("village")
+    )
+    by_village = {pledge_list.village_id: pledge_list for pledge_list in lists}
+    rows = [(village, by_village.get(village.pk)) for village in township.villages.all()]
+    totals = PledgeList.totals(by_village.values())
+    escalations = Escalation.objects.open_for_township(township).with_project()
+    return render(
+        request,
+        "pledges/township_dashboard.html",
+        {
+            "township": township,
+            "year": year,
+            "rows": rows,
+            "totals": totals,
+            "escalations": escalations,
+        },
+    )
+
+
+@login_required
+@require_GET
+def township_projects(request, code: str):
+    """The filtered project list every dashboard number links to."""
+    township = get_township_for_user(request, code)
+    year = _year(request)
+    state = request.GET.get("state", "")
+    projects = (
+        Project.objects.in_township(township)
+        .filter(pledge_list__year=year)
+        .with_list()
+        .filter_by_state(state)
+    )
+    if request.GET.get("village"):
+        projects = projects.filter(pledge_list__village__code=request.GET["village"])
+    return render(
+        request,
+        "pledges/township_projects.html",
+        {
+            "township": township,
+            "year": year,
+            "state": state,
+            "projects": projects,
+            "states": PROJECT_STATES,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def village_list(request, code: str):
+    """A village's list for the year: the committee's "my projects" page."""
+    village = get_village_for_user(request, code)
+    year = _year(request)
+    pledge_list = PledgeList.objects.filter(village=village, year=year).first()
+    if pledge_list is None:
+        may_start = request.user.has_perm(
+            "pledges.change_pledge_list", PledgeList(village=village, year=year)
+        )
+        if request.method == "POST" and may_start:
+            pledge_list, _created = PledgeList.objects.get_or_create(village=village, year=year)
+            return redirect("pledges:pledge_list_edit", pk=pledge_list.pk)
+        return render(
+            request,
+            "pledges/village_no_list.html",
+            {"village": village, "year": year, "may_start": may_start},
+        )
+    return redirect("pledges:pledge_list_detail", pk=pledge_list.pk)
+
+
+@login_required
+@require_GET
+def pledge_list_detail(request, pk: int):
+    pledge_list = get_pledge_list_for_user(request, pk)
+    projects = pledge_list.projects.with_photos()
+    user = request.user
+    return render(
+        request,
+        "pledges/pledge_list_detail.html",
+        {
+            "pledge_list": pledge_list,
+            "projects": projects,
+            "prohibitions": pledge_list.prohibitions.all(),
+            "can_edit": user.has_perm("pledges.change_pledge_list", pledge_list),
+            "can_review": (
+                pledge_list.status == PledgeList.Status.SUBMITTED
+                and user.has_perm("pledges.review_pledge_list", pledge_list)
+            ),
+            "can_publish": (
+                pledge_list.status == PledgeList.Status.APPROVED
+                and user.has_perm("pledges.review_pledge_list", pledge_list)
+            ),
+            "can_report": user.has_perm("pledges.add_progress", pledge_list),
+            "can_verify": user.has_perm("pledges.verify_project", pledge_list),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_list_edit(request, pk: int):
+    pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.change_pledge_list")
+    data = request.POST if request.method == "POST" else None
+    projects = project_formset(pledge_list, data)
+    prohibitions = prohibition_formset(pledge_list, data)
+    if data is not None and projects.is_valid() and prohibitions.is_valid():
+        services.pledge_list_save(
+            pledge_list=pledge_list,
+            project_formset=projects,
+            prohibition_formset=prohibitions,
+            by=request.user,
+        )
+        if "submit" not in request.POST:
+            messages.success(request, _("Saved."))
+            return redirect("pledges:pledge_list_edit", pk=pk)
+        return _submit(request, pledge_list)
+    return render(
+        request,
+        "pledges/pledge_list_edit.html",
+        {
+            "pledge_list": pledge_list,
+            "projects": projects,
+            "prohibitions": prohibitions,
+            "units": UNITS,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@login_required
+@require_POST
+def pledge_list_submit(request, pk: int):
+    pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.submit_pledge_list")
+    return _submit(request, pledge_list)
+
+
+def _submit(request, pledge_list: PledgeList):
+    """Submit, or go back to the editor with what is missing."""
+    pk = pledge_list.pk
+    try:
+        pledge_list.submit(by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("pledges:pledge_list_edit", pk=pk)
+    messages.success(request, _("Submitted to the township for review."))
+    return redirect("pledges:pledge_list_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_list_review(request, pk: int):
+    pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.review_pledge_list")
+    if pledge_list.status != PledgeList.Status.SUBMITTED:
+        messages.info(request, _("This list is not waiting for review."))
+        return redirect("pledges:pledge_list_detail", pk=pk)
+    projects = list(pledge_list.projects.all())
+    form = ReviewForm(*_bound(request))
+    if form.is_valid():
+        item_comments = {p.pk: request.POST.get(f"comment-{p.pk}", "")[:2000] for p in projects}
+        decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
+        if decision == "return":
+            services.pledge_list_return(
+                pledge_list=pledge_list,
+                by=request.user,
+                comment=comment,
+                item_comments=item_comments,
+            )
+            messages.success(request, _("Returned to the village for revision."))
+        else:
+            services.pledge_list_approve(
+                pledge_list=pledge_list,
+                by=request.user,
+                comment=comment,
+                item_comments=item_comments,
+                publish=decision == "publish",
+            )
+            messages.success(request, _("Approved."))
+        return redirect("pledges:pledge_list_detail", pk=pk)
+    return render(
+        request,
+        "pledges/pledge_list_review.html",
+        {
+            "pledge_list": pledge_list,
+            "projects": projects,
+            "form": form,
+            "prohibitions": pledge_list.prohibitions.all(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def pledge_list_publish(request, pk: int):
+    pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.review_pledge_list")
+    if pledge_list.publish(by=request.user):
+        messages.success(request, _("Published: the list is now public."))
+    return redirect("pledges:pledge_list_detail", pk=pk)
+
+
+@login_required
+@require_GET
+def project_detail(request, pk: int):
+    project = get_project_for_user(request, pk)
+    user = request.user
+    return render(
+        request,
+        "pledges/project_detail.html",
+        {
+            "project": project,
+            "timeline": project.timeline(),
+            "pending_change": project.change_requests.filter(
+                status=ChangeRequest.Status.PENDING
+            ).first(),
+            "can_report": user.has_perm("pledges.add_progress", project) and project.is_open,
+            "can_verify": (
+                user.has_perm("pledges.verify_project", project)
+                and project.status == Project.Status.COMPLETED
+            ),
+            "can_request_change": user.has_perm("pledges.request_change", project),
+            "can_decide_change": user.has_perm("pledges.decide_change", project),
+            "can_escalate": user.has_perm("pledges.raise_escalation", project),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_progress(request, pk: int):
+    project = get_project_for_user(request, pk, perm="pledges.add_progress")
+    form = ProgressForm(*_bound(request, files=True))
+    if form.is_valid():
+        try:
+            services.progress_update_create(project=project, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Progress recorded."))
+        return redirect(project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": _("Report progress"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_complete(request, pk: int):
+    project = get_project_for_user(request, pk, perm="pledges.complete_project")
+    form = CompleteForm(*_bound(request, files=True))
+    if form.is_valid():
+        if services.project_complete(project=project, by=request.user, **form.cleaned_data):
+            messages.success(request, _("Marked completed; the township will verify it."))
+        return redirect(project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": _("Mark completed"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_verify(request, pk: int):
+    project = get_project_for_user(request, pk, perm="pledges.verify_project")
+    form = VerifyForm(*_bound(request))
+    if form.is_valid():
+        note = form.cleaned_data["note"]
+        if form.cleaned_data["decision"] == "verify":
+            done = project.verify(by=request.user, note=note)
+            message = _("Verified and struck off.")
+        else:
+            done = project.send_back(by=request.user, reason=note)
+            message = _("Sent back to the village.")
+        if done:
+            messages.success(request, message)
+        else:
+            messages.info(request, _("Someone else has already decided on this project."))
+        return redirect(project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": _("Verify the project"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_change(request, pk: int):
+    project = get_project_for_user(request, pk, perm="pledges.request_change")
+    form = ChangeRequestForm(*_bound(request))
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("kind", "reason")}
+        try:
+            services.change_request_create(
+                project=project,
+                by=request.user,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                **data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Change requested; the township will decide."))
+            return redirect(project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": _("Ask for a change"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_request_decide(request, pk: int):
+    change_request = get_object_or_404(
+        ChangeRequest.objects.select_related("project__pledge_list__village__township"), pk=pk
+    )
+    project = change_request.project
+    if not request.user.has_perm("pledges.decide_change", project):
+        raise PermissionDenied
+    form = DecideChangeForm(*_bound(request))
+    if form.is_valid():
+        services.change_request_decide(
+            change_request=change_request,
+            by=request.user,
+            approve=form.cleaned_data["approve"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Decision recorded."))
+        return redirect(project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": _("Decide on the change"),
+            "change_request": change_request,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_escalate(request, pk: int):
+    project = get_project_for_user(request, pk, perm="pledges.raise_escalation")
+    form = EscalationForm(*_bound(request))
+    if form.is_valid():
+        services.escalation_raise(project=project, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Passed to the township."))
+        return redirect(project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": _("Pass a problem up"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalation_answer(request, pk: int):
+    escalation = get_object_or_404(
+        Escalation.objects.select_related("project__pledge_list__village__township"), pk=pk
+    )
+    if not request.user.has_perm("pledges.answer_escalation", escalation):
+        raise PermissionDenied
+    form = AnswerEscalationForm(*_bound(request))
+    if form.is_valid():
+        if form.cleaned_data["action"] == "pass":
+            escalation.pass_to_district(by=request.user)
+            messages.success(request, _("Passed on to the district."))
+        else:
+            escalation.answer_with(by=request.user, answer=form.cleaned_data["answer"])
+            messages.success(request, _("Answered."))
+        return redirect(escalation.project)
+    return render(
+        request,
+        "pledges/project_form.html",
+        {
+            "project": escalation.project,
+            "form": form,
+            "title": _("Answer the problem"),
+            "escalation": escalation,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
