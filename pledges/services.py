@@ -4,6 +4,7 @@ the other way round."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from villages.models import District, Village
 
@@ -15,9 +16,11 @@ def pledge_list_open_year(*, district: District, year: int, by) -> int:
     """Create an empty draft list for every village of the district that has none for the
     year; running it again creates nothing. Returns how many lists were created."""
     villages = Village.objects.filter(township__district=district).exclude(pledge_lists__year=year)
-    created = PledgeList.objects.bulk_create(
+    created = bulk_create_with_history(
         [PledgeList(village=village, year=year) for village in villages],
-        ignore_conflicts=True,
+        PledgeList,
+        batch_size=1000,
+        default_user=by,
     )
     return len(created)
 

@@ -89,6 +89,7 @@ class PledgeListStatusTests(TestCase):
             services.pledge_list_open_year(district=district, year=2027, by=self.user), 0
         )
         self.assertEqual(PledgeList.objects.filter(year=2027, status=Status.DRAFT).count(), 3)
+        self.assertEqual(PledgeList.history.filter(year=2027, history_user=self.user).count(), 3)
 
 
 class ProjectStatusTests(TestCase):
