@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "django_celery_beat",
+    "django_ratelimit",
     "villages",
     "pledges",
     "reviews",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a refused anonymous post into RATELIMIT_VIEW's 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -176,6 +179,10 @@ X_FRAME_OPTIONS = "DENY"
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+if not REDIS_URL:
+    # Without Redis the rate limits count per process: right for one dev server, not for a
+    # deployment with several workers (set REDIS_URL there).
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Logging ---
 LOGGING = {
@@ -188,3 +195,10 @@ LOGGING = {
 # --- Pledges ---
 PLEDGE_PROJECT_COUNT = env.int("PLEDGE_PROJECT_COUNT", default=10)
 PLEDGE_PROHIBITION_COUNT = env.int("PLEDGE_PROHIBITION_COUNT", default=5)
+# A suggestion unanswered for longer than this many days is overdue.
+SUGGESTION_REPLY_DAYS = env.int("SUGGESTION_REPLY_DAYS", default=15)
+# Anonymous posts (suggestions) per client address: django-ratelimit rate syntax.
+SUGGESTION_RATE = env("SUGGESTION_RATE", default="5/h")
+# Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
+RATELIMIT_VIEW = "pledges.views.rate_limited"

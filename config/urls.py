@@ -27,7 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
-    path("pledges/", include("pledges.urls")),
+    path("", include("pledges.urls")),
 ]
 
 if settings.DEBUG:

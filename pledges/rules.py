@@ -88,3 +88,10 @@ rules.add_perm("pledges.decide_change", is_cadre)
 rules.add_perm("pledges.raise_escalation", works_here & list_is_published)
 # The township answers what reached it or passes it on; the district answers everything.
 rules.add_perm("pledges.answer_escalation", (is_cadre & escalation_at_township) | is_district_admin)
+
+# Suggestions: the committee answers its own village's; the township and district oversee.
+# Name and phone are private: only these roles see the inbox and the detail page.
+rules.add_perm("pledges.view_suggestion", oversees | is_committee)
+rules.add_perm("pledges.answer_suggestion", works_here)
+rules.add_perm("pledges.record_suggestions", works_here)
+rules.add_perm("pledges.view_suggestion_backlog", oversees)

@@ -3,12 +3,22 @@ the other way round."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from villages.models import District, Village
 
-from .models import ChangeRequest, Escalation, Photo, PledgeList, ProgressUpdate, Project
+from .models import (
+    ChangeRequest,
+    Escalation,
+    Meeting,
+    Photo,
+    PledgeList,
+    ProgressUpdate,
+    Project,
+    Suggestion,
+)
 
 
 @transaction.atomic
@@ -172,8 +182,73 @@ def escalation_raise(
     *, project: Project, by, problem: str, need: str = "", resources: str = ""
 ) -> Escalation:
     escalation = Escalation(
-        project=project, problem=problem, need=need, resources=resources, raised_by=by
+        village=project.pledge_list.village,
+        project=project,
+        problem=problem,
+        need=need,
+        resources=resources,
+        raised_by=by,
     )
     escalation._history_user = by
     escalation.save()
+    return escalation
+
+
+@transaction.atomic
+def suggestion_submit(*, village: Village, client_token: str, **fields) -> tuple[Suggestion, bool]:
+    """A resident's online suggestion. The form's one-time token makes a resent POST (double
+    tap, flaky network) return the suggestion already stored instead of a second one."""
+    existing = Suggestion.objects.filter(client_token=client_token).first()
+    if existing is not None:
+        return existing, False
+    suggestion = Suggestion(
+        village=village,
+        year=timezone.localdate().year,
+        channel=Suggestion.Channel.ONLINE,
+        client_token=client_token,
+        **fields,
+    )
+    suggestion.save()
+    return suggestion, True
+
+
+@transaction.atomic
+def meeting_record(
+    *, village: Village, by, texts: list[str], category: str = "", **fields
+) -> Meeting:
+    """A meeting and the suggestions collected at it, typed in one go (one per line)."""
+    meeting = Meeting(village=village, created_by=by, **fields)
+    meeting._history_user = by
+    meeting.save()
+    for text in texts:
+        suggestion = Suggestion(
+            village=village,
+            year=meeting.date.year,
+            channel=Suggestion.Channel.MEETING,
+            meeting=meeting,
+            received=meeting.date,
+            text=text,
+            category=category or Suggestion._meta.get_field("category").default,
+        )
+        suggestion._history_user = by
+        suggestion.save()
+    return meeting
+
+
+@transaction.atomic
+def suggestion_adopt(*, suggestion: Suggestion, by, projects, reply: str) -> None:
+    """Adopted into one or more projects of the village's lists, with a public reply."""
+    if not projects:
+        raise ValidationError(_("Choose the project the suggestion was adopted into."))
+    suggestion._answer(Suggestion.Status.ADOPTED, by=by, reply=reply)
+    suggestion.projects.set(projects)
+
+
+@transaction.atomic
+def suggestion_pass_up(*, suggestion: Suggestion, by, reply: str) -> Escalation:
+    """Beyond the village: it becomes an escalation to the township, and the resident is told."""
+    escalation = Escalation(village=suggestion.village, problem=suggestion.text, raised_by=by)
+    escalation._history_user = by
+    escalation.save()
+    suggestion._answer(Suggestion.Status.PASSED_UP, by=by, reply=reply, escalation=escalation)
     return escalation

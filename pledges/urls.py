@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -23,4 +23,20 @@ urlpatterns = [
     path("projects/<int:pk>/escalate/", views.project_escalate, name="project_escalate"),
     path("changes/<int:pk>/decide/", views.change_request_decide, name="change_request_decide"),
     path("escalations/<int:pk>/answer/", views.escalation_answer, name="escalation_answer"),
+    path("villages/<str:code>/suggestions/", views.suggestion_inbox, name="suggestion_inbox"),
+    path("villages/<str:code>/suggestions/new/", views.suggestion_new, name="suggestion_new"),
+    path("villages/<str:code>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("suggestions/<int:pk>/", views.suggestion_detail, name="suggestion_detail"),
+    path("suggestions/<int:pk>/hide/", views.suggestion_hide, name="suggestion_hide"),
+    path(
+        "townships/<str:code>/suggestions/", views.township_suggestions, name="township_suggestions"
+    ),
+]
+# Working pages live under /pledges/; the residents' pages (no account) at the top.
+urlpatterns = [
+    path("pledges/", include(urlpatterns)),
+    path("suggest/<str:code>/", views.suggest, name="suggest"),
+    path("suggest/thanks/<str:code>/", views.suggestion_thanks, name="suggestion_thanks"),
+    path("track/", views.track, name="track"),
+    path("track/<str:code>/", views.track_detail, name="track_detail"),
 ]

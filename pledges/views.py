@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
-from villages.models import Membership
+from villages.models import Membership, Village
 from villages.views import get_district_for_user, get_township_for_user, get_village_for_user
 
 from . import services
@@ -17,13 +21,27 @@ from .forms import (
     CompleteForm,
     DecideChangeForm,
     EscalationForm,
+    HideForm,
+    MeetingForm,
     ProgressForm,
+    PublicSuggestionForm,
     ReviewForm,
+    SuggestionAnswerForm,
+    SuggestionEntryForm,
+    TrackForm,
     VerifyForm,
     prohibition_formset,
     project_formset,
 )
-from .models import PROJECT_STATES, UNITS, ChangeRequest, Escalation, PledgeList, Project
+from .models import (
+    PROJECT_STATES,
+    UNITS,
+    ChangeRequest,
+    Escalation,
+    PledgeList,
+    Project,
+    Suggestion,
+)
 
 ROLE_HOME = {
     Membership.Role.DISTRICT_ADMIN: "pledges:district_overview",
@@ -210,6 +228,7 @@ def pledge_list_detail(request, pk: int):
             ),
             "can_report": user.has_perm("pledges.add_progress", pledge_list),
             "can_verify": user.has_perm("pledges.verify_project", pledge_list),
+            "can_see_suggestions": user.has_perm("pledges.view_suggestion", pledge_list.village),
         },
     )
 
@@ -508,7 +527,7 @@ def project_escalate(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def escalation_answer(request, pk: int):
     escalation = get_object_or_404(
-        Escalation.objects.select_related("project__pledge_list__village__township"), pk=pk
+        Escalation.objects.select_related("village__township", "project"), pk=pk
     )
     if not request.user.has_perm("pledges.answer_escalation", escalation):
         raise PermissionDenied
@@ -520,15 +539,246 @@ def escalation_answer(request, pk: int):
         else:
             escalation.answer_with(by=request.user, answer=form.cleaned_data["answer"])
             messages.success(request, _("Answered."))
-        return redirect(escalation.project)
+        return redirect(escalation.project or escalation.village.township.get_absolute_url())
     return render(
         request,
-        "pledges/project_form.html",
+        "pledges/escalation_answer.html",
+        {"escalation": escalation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Suggestions ---------------------------------------------------------------------------
+
+
+def _suggestion_rate(group, request) -> str:
+    return settings.SUGGESTION_RATE
+
+
+def rate_limited(request, exception):
+    """Where django-ratelimit sends a refused anonymous post (RATELIMIT_VIEW)."""
+    return render(request, "pledges/rate_limited.html", status=429)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_suggestion_rate, method="POST", block=True)
+def suggest(request, code: str):
+    """The public form: no account needed."""
+    village = get_object_or_404(Village.objects.with_tree(), code=code)
+    if request.method == "POST":
+        form = PublicSuggestionForm(request.POST)
+    else:
+        form = PublicSuggestionForm(initial={"token": uuid.uuid4().hex})
+    if form.is_valid():
+        if form.is_robot:  # say thanks, store nothing
+            return render(request, "pledges/suggestion_thanks.html", {"village": village})
+        data = {k: form.cleaned_data[k] for k in ("text", "category", "name", "phone")}
+        suggestion, _created = services.suggestion_submit(
+            village=village, client_token=form.cleaned_data["token"], **data
+        )
+        return redirect("pledges:suggestion_thanks", code=suggestion.receipt_code)
+    return render(
+        request,
+        "pledges/suggest.html",
+        {"village": village, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def suggestion_thanks(request, code: str):
+    suggestion = get_object_or_404(Suggestion.objects.with_village(), receipt_code=code)
+    return render(
+        request,
+        "pledges/suggestion_thanks.html",
+        {"suggestion": suggestion, "village": suggestion.village},
+    )
+
+
+@require_GET
+def track(request):
+    """Look a suggestion up by its receipt code (typed in any case, with or without dash)."""
+    form = TrackForm(request.GET if "code" in request.GET else None)
+    if form.is_valid():
+        return redirect("pledges:track_detail", code=form.cleaned_data["code"])
+    return render(request, "pledges/track.html", {"form": form})
+
+
+@require_GET
+def track_detail(request, code: str):
+    suggestion = get_object_or_404(Suggestion.objects.with_village(), receipt_code=code)
+    return render(
+        request,
+        "pledges/track_detail.html",
         {
-            "project": escalation.project,
+            "suggestion": suggestion,
+            "projects": suggestion.projects.select_related("pledge_list"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def suggestion_inbox(request, code: str):
+    """The committee's inbox: unanswered oldest first (overdue marked), then recent replies."""
+    village = get_village_for_user(request, code, perm="pledges.view_suggestion")
+    suggestions = village.suggestions.all()
+    return render(
+        request,
+        "pledges/suggestion_inbox.html",
+        {
+            "village": village,
+            "unanswered": suggestions.unanswered().order_by("received", "pk"),
+            "answered": suggestions.exclude(status__in=Suggestion.OPEN).order_by(
+                "-replied_at", "-pk"
+            )[:30],
+            "reply_days": settings.SUGGESTION_REPLY_DAYS,
+            "can_record": request.user.has_perm("pledges.record_suggestions", village),
+        },
+    )
+
+
+def get_suggestion_for_user(request, pk: int, perm: str = "pledges.view_suggestion"):
+    suggestion = get_object_or_404(Suggestion.objects.with_village(), pk=pk)
+    if not request.user.has_perm(perm, suggestion):
+        raise PermissionDenied
+    return suggestion
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestion_detail(request, pk: int):
+    """Read a suggestion (private fields included) and answer it."""
+    suggestion = get_suggestion_for_user(request, pk)
+    can_answer = request.user.has_perm("pledges.answer_suggestion", suggestion)
+    if request.method == "POST" and not can_answer:
+        raise PermissionDenied
+    form = SuggestionAnswerForm(*_bound(request), suggestion=suggestion)
+    if form.is_valid():
+        _answer_suggestion(suggestion, request.user, form.cleaned_data)
+        messages.success(request, _("Saved. The resident sees the reply with the receipt code."))
+        return redirect(suggestion)
+    return render(
+        request,
+        "pledges/suggestion_detail.html",
+        {
+            "suggestion": suggestion,
             "form": form,
-            "title": _("Answer the problem"),
-            "escalation": escalation,
+            "hide_form": HideForm(),
+            "can_answer": can_answer,
+            "projects": suggestion.projects.select_related("pledge_list"),
+            "history": suggestion.history.select_related("history_user")[:20],
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _answer_suggestion(suggestion: Suggestion, user, data: dict) -> None:
+    action, reply = data["action"], data["reply"]
+    if action == "consider":
+        suggestion.consider(by=user)
+    elif action == "adopt":
+        services.suggestion_adopt(
+            suggestion=suggestion, by=user, projects=data["projects"], reply=reply
+        )
+    elif action == "not_adopted":
+        suggestion.answer_not_adopted(by=user, reply=reply)
+    elif action == "pass_up":
+        services.suggestion_pass_up(suggestion=suggestion, by=user, reply=reply)
+    else:
+        if reply.strip() and reply.strip() != suggestion.reply:
+            suggestion._answer(suggestion.status, by=user, reply=reply)
+        suggestion.close(by=user)
+
+
+@login_required
+@require_POST
+def suggestion_hide(request, pk: int):
+    suggestion = get_suggestion_for_user(request, pk, perm="pledges.answer_suggestion")
+    form = HideForm(request.POST)
+    if form.is_valid():
+        suggestion.hide(by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The text is hidden from the public; it stays on record."))
+    else:
+        messages.error(request, _("Say why the text is hidden."))
+    return redirect(suggestion)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request, code: str):
+    """Record a meeting and type in the suggestions collected there, one per line."""
+    village = get_village_for_user(request, code, perm="pledges.record_suggestions")
+    form = MeetingForm(*_bound(request))
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        texts, category = data.pop("suggestions"), data.pop("category")
+        meeting = services.meeting_record(
+            village=village, by=request.user, texts=texts, category=category, **data
+        )
+        messages.success(
+            request,
+            _("Meeting recorded with %(count)s suggestions.")
+            % {"count": meeting.suggestions.count()},
+        )
+        return redirect("pledges:suggestion_inbox", code=village.code)
+    return render(
+        request,
+        "pledges/meeting_form.html",
+        {"village": village, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestion_new(request, code: str):
+    """One suggestion received by visit, phone or a representative."""
+    village = get_village_for_user(request, code, perm="pledges.record_suggestions")
+    form = SuggestionEntryForm(*_bound(request))
+    if form.is_valid():
+        suggestion = form.save(commit=False)
+        suggestion.village = village
+        suggestion.year = suggestion.received.year
+        suggestion._history_user = request.user
+        suggestion.save()
+        messages.success(
+            request, _("Recorded. Receipt code %(code)s.") % {"code": suggestion.receipt_code}
+        )
+        return redirect("pledges:suggestion_inbox", code=village.code)
+    return render(
+        request,
+        "pledges/meeting_form.html",
+        {"village": village, "form": form, "single": True},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def township_suggestions(request, code: str):
+    """Every village's backlog in the township, and the township's figures for the year."""
+    township = get_township_for_user(request, code, perm="pledges.view_suggestion_backlog")
+    year = _year(request)
+    backlog = Suggestion.objects.backlog_by_village(township)
+    villages = list(township.villages.all())
+    for village in villages:
+        village.backlog = backlog.get(village.pk, {})
+    villages.sort(
+        key=lambda v: (
+            -v.backlog.get("overdue_count", 0),
+            -v.backlog.get("unanswered_count", 0),
+            v.code,
+        )
+    )
+    figures = Suggestion.objects.filter(village__township=township).figures(year=year)
+    return render(
+        request,
+        "pledges/township_suggestions.html",
+        {
+            "township": township,
+            "year": year,
+            "villages": villages,
+            "figures": figures,
+        },
     )

@@ -34,7 +34,9 @@ class PermissionMatrixTests(TestCase):
         cls.change = ChangeRequest.objects.create(
             project=cls.project, reason="延期", title="新名称"
         )
-        cls.escalation = Escalation.objects.create(project=cls.project, problem="缺资金")
+        cls.escalation = Escalation.objects.create(
+            village=cls.project.pledge_list.village, project=cls.project, problem="缺资金"
+        )
         cls.personas = {
             "committee": MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=cls.village),
             "reviewer": MembershipFactory(role=Role.REVIEWER, village=cls.village),

@@ -20,7 +20,11 @@ class DashboardBudgetTests(TestCase):
             pledge_list = full_list(
                 status=PledgeList.Status.PUBLISHED, village=VillageFactory(township=township)
             )
-            Escalation.objects.create(project=pledge_list.projects.first(), problem="缺资金")
+            Escalation.objects.create(
+                village=pledge_list.projects.first().pledge_list.village,
+                project=pledge_list.projects.first(),
+                problem="缺资金",
+            )
         VillageFactory(township=township)  # one village with no list yet
         cadre = MembershipFactory(role=Role.TOWNSHIP_CADRE, township=township).user
         return township, cadre
@@ -110,7 +114,10 @@ class ListPagesBudgetTests(TestCase):
                     date=datetime.date(2026, 5, day + 1),
                 )
                 Escalation.objects.create(
-                    project=project, problem=f"问题{day}", raised_by=self.committee
+                    village=project.pledge_list.village,
+                    project=project,
+                    problem=f"问题{day}",
+                    raised_by=self.committee,
                 )
             ChangeRequest.objects.create(
                 project=project, reason="延期", title="新名称", status=ChangeRequest.Status.REJECTED
