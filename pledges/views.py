@@ -101,6 +101,7 @@ def district_overview(request, code: str):
     year = _year(request)
     townships = PledgeList.objects.township_summary(district=district, year=year)
     escalations = Escalation.objects.open_for_district(district).with_project()
+    figures = Suggestion.objects.filter(village__township__district=district).figures(year=year)
     return render(
         request,
         "pledges/district_overview.html",
@@ -109,6 +110,7 @@ def district_overview(request, code: str):
             "year": year,
             "townships": townships,
             "escalations": escalations,
+            "figures": figures,
             "can_open_year": request.user.has_perm("pledges.open_year", district),
         },
     )

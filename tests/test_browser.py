@@ -125,3 +125,33 @@ def test_the_list_editor_fits_a_phone(live_server, phone):
     expect(phone.get_by_text("结束日期早于开始日期")).to_be_visible()
     assert phone.locator("#id_projects-0-title").input_value() == "安装太阳能路灯"
     assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_resident_sends_a_suggestion_from_a_phone_and_follows_it(live_server, phone, tmp_path):
+    from django.core.cache import cache
+
+    from pledges.models import Suggestion
+
+    cache.clear()
+    village = VillageFactory(name="龙江村")
+    phone.goto(live_server.url + reverse("pledges:suggest", args=[village.code]))
+    expect(phone.get_by_role("heading", name="给龙江村提意见建议")).to_be_visible()
+    phone.get_by_label("您的意见建议").fill("村口到小学的路没有路灯,晚上孩子放学不安全")
+    phone.get_by_label("类别").select_option("lighting")
+    phone.get_by_role("button", name="提交").click()
+    expect(phone.get_by_text("您的回执码")).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(tmp_path / "suggestion-thanks.png"), full_page=True)
+    suggestion = Suggestion.objects.get()
+    assert phone.get_by_text(suggestion.receipt_code).is_visible()
+
+    phone.get_by_role("link", name="查看办理情况").click()
+    expect(phone.get_by_text("尚未答复")).to_be_visible()
+    suggestion.answer_not_adopted(by=None, reply="已列入明年计划,先在路口安装临时照明")
+    phone.goto(live_server.url + reverse("pledges:track"))
+    phone.get_by_label("回执码").fill(suggestion.receipt_code.replace("-", "").lower())
+    phone.get_by_role("button", name="查询").click()
+    expect(phone.get_by_text("先在路口安装临时照明")).to_be_visible()
+    assert_fits_the_phone(phone)

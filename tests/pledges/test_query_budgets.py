@@ -49,8 +49,9 @@ class DashboardBudgetTests(TestCase):
             self.client.force_login(admin)
             url = reverse("pledges:district_overview", args=[township.district.code])
             # session, user, district, memberships (scope),
-            # per-township list summary, townships with village counts, district escalations
-            with self.subTest(villages=villages), self.assertNumQueries(7):
+            # per-township list summary, townships with village counts, district escalations,
+            # suggestion figures (counts, reply times, meetings)
+            with self.subTest(villages=villages), self.assertNumQueries(10):
                 self.client.get(url)
 
     def test_the_filtered_project_list(self):
