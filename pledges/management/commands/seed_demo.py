@@ -1,5 +1,5 @@
 """`seed_demo`: the demo district (villages, users; see `seed_villages`) plus a year of
-pledge lists for every demo village.
+pledge lists for every demo village, and the opinion collection (民意征集) around them.
 
 The year looks like one in progress: most lists are published and their projects are spread
 between planned, in progress (some overdue), completed and verified; a few lists are still in
@@ -7,8 +7,17 @@ review. The demo users get what the demo walks through: the `village` user's 龙
 published list with a project waiting for verification, and the `township` cadre has a
 submitted list to review in 海龙镇.
 
+Every village also gets the meetings where opinions were collected and the residents'
+suggestions, in the proportions of seed 000 (342 meetings and 626 suggestions for 119
+villages): most adopted into a project of the village's list, some answered as not adopted,
+passed up to the township (with an escalation), closed, or still waiting for a reply (some
+overdue). 龙江村 has suggestions waiting for its `village` user, one of them overdue.
+
 Everything comes from one `random.Random(seed)`, drawn the same number of times whatever the
-date, so a seed always gives the same lists. Rows are written with bulk inserts, a few hundred
+date, so a seed always gives the same lists. Meetings and suggestions draw from their own
+`random.Random(seed * 7 + 1)`, so adding them changed no list, and receipt codes from one
+seeded by the seed and the year, so another year's codes do not repeat this year's (a code
+already in the database is drawn again). Rows are written with bulk inserts, a few hundred
 villages at a time, so `--villages 30000` stays within minutes and bounded memory; each row
 still gets its initial history row (django-simple-history's `bulk_create_with_history`).
 """
@@ -16,9 +25,11 @@ still gets its initial history row (django-simple-history's `bulk_create_with_hi
 import datetime
 import random
 import time
+from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -26,7 +37,17 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from pledges.models import Category, PledgeList, ProgressUpdate, Prohibition, Project
+from pledges.models import (
+    RECEIPT_ALPHABET,
+    Category,
+    Escalation,
+    Meeting,
+    PledgeList,
+    ProgressUpdate,
+    Prohibition,
+    Project,
+    Suggestion,
+)
 from villages.management.commands.seed_villages import VILLAGES_PER_DISTRICT
 from villages.models import Membership, Village
 
@@ -215,6 +236,178 @@ DEMO_VILLAGE_STATUSES = [
 ]
 STARTED = (Project.Status.IN_PROGRESS, Project.Status.COMPLETED, Project.Status.VERIFIED)
 
+# Opinion collection (民意征集). Seed 000: 342 meetings and 626 suggestions for 119 villages,
+# about 2.9 meetings and 5.3 suggestions a village.
+MEETING_COUNT_WEIGHTS = {1: 15, 2: 25, 3: 30, 4: 20, 5: 10}
+SUGGESTION_COUNT_WEIGHTS = {2: 7, 3: 12, 4: 17, 5: 20, 6: 18, 7: 13, 8: 8, 9: 5}
+MEETING_KIND_WEIGHTS = {
+    Meeting.Kind.MASS_MEETING: 65,
+    Meeting.Kind.VISITS: 20,
+    Meeting.Kind.REPRESENTATIVES: 15,
+}
+MEETING_ATTENDANCE = {
+    Meeting.Kind.MASS_MEETING: (40, 120),
+    Meeting.Kind.VISITS: (20, 60),
+    Meeting.Kind.REPRESENTATIVES: (20, 45),
+}
+MEETING_NOTES = {
+    Meeting.Kind.MASS_MEETING: [
+        "召开群众会议，征集年度民生实事意见建议。",
+        "在{place}召开院坝会，听取群众对今年民生实事的意见。",
+        "召开群众会议，通报上年承诺践诺情况，征集今年意见建议。",
+    ],
+    Meeting.Kind.VISITS: [
+        "村干部分组入户走访，收集群众急难愁盼问题。",
+        "走访{place}留守老人和困难家庭，征集意见建议。",
+    ],
+    Meeting.Kind.REPRESENTATIVES: [
+        "召开村民代表会议，讨论年度十件民生实事初步清单。",
+        "召开党员和村民代表会议，征求对民生实事的意见。",
+    ],
+}
+MEETING_DAYS = (2, 75)  # after 1 January: opinions are collected in the first months
+
+SUGGESTION_STATUS_WEIGHTS = {
+    Suggestion.Status.ADOPTED: 45,
+    Suggestion.Status.NOT_ADOPTED: 25,
+    Suggestion.Status.PASSED_UP: 5,
+    Suggestion.Status.RECEIVED: 7,
+    Suggestion.Status.CONSIDERING: 8,
+    Suggestion.Status.CLOSED: 10,
+}
+# Answered suggestions mostly come from the meetings early in the year; those still open came
+# in more often lately, another way.
+MEETING_SHARE = 0.8
+OPEN_MEETING_SHARE = 0.3
+OTHER_CHANNEL_WEIGHTS = {
+    Suggestion.Channel.ONLINE: 45,
+    Suggestion.Channel.VISIT: 25,
+    Suggestion.Channel.PHONE: 15,
+    Suggestion.Channel.REPRESENTATIVE: 15,
+}
+OVERDUE_OPEN_SHARE = 0.5  # of the open ones not from a meeting: received over 15 days ago
+NAMED_SHARE = 0.3  # residents who leave a name; some of them a phone number too
+PHONE_SHARE = 0.6
+HIDDEN_EVERY = 50  # one village in 50 (the 26th, the 76th …) has a suggestion hidden
+REPLY_DAYS = (2, 40)
+# 龙江村: a bit of everything, and two waiting for a reply (the first one overdue).
+DEMO_SUGGESTION_STATUSES = [
+    Suggestion.Status.ADOPTED,
+    Suggestion.Status.NOT_ADOPTED,
+    Suggestion.Status.RECEIVED,
+    Suggestion.Status.ADOPTED,
+    Suggestion.Status.CLOSED,
+    Suggestion.Status.CONSIDERING,
+    Suggestion.Status.ADOPTED,
+    Suggestion.Status.PASSED_UP,
+]
+
+# What residents ask for, per category, with the project titles that answer it; {place} is a
+# group of the village or a part of the community. Written for a village; `_for_kind` rewords
+# them for a community.
+SUGGESTION_TEXTS = {
+    Category.ROADS: [
+        ("{place}到村委会的路坑坑洼洼，下雨天车子进不去", ("硬化通组路", "硬化串户路")),
+        ("{place}的通组路太窄，会车困难，建议加宽硬化", ("硬化通组路",)),
+        ("产业路还是泥巴路，农产品运不出去，希望修一修", ("修缮产业路",)),
+        ("{place}路边靠河沟的地方没有护栏，晚上走很危险", ("安装道路安全护栏",)),
+    ],
+    Category.DRINKING_WATER: [
+        ("{place}一到夏天就停水，吃水要去挑", ("铺设饮水管道", "新建蓄水池")),
+        ("自来水管老化，经常爆管漏水，建议更换", ("改造老旧供水管网", "铺设饮水管道")),
+        ("下雨后自来水发浑，希望安装净水设备", ("安装净水消毒设备",)),
+    ],
+    Category.LIGHTING: [
+        ("村口到小学的路没有路灯，晚上孩子放学不安全", ("安装太阳能路灯", "更换LED节能路灯")),
+        ("{place}的路灯坏了好几盏，一直没人修", ("维修损坏路灯", "更换LED节能路灯")),
+        ("{place}晚上黑漆漆的，希望安装太阳能路灯", ("安装太阳能路灯",)),
+    ],
+    Category.IRRIGATION: [
+        ("希望修一条灌溉水渠", ("修建灌溉水渠",)),
+        ("{place}的山塘漏水，栽秧时节灌溉用水不够", ("整治病险山塘",)),
+        ("田间沟渠堵了，一下大雨就淹田，建议疏通", ("疏浚田间沟渠",)),
+        ("{place}的田在坡上，水上不去，希望安装提灌设施", ("安装提灌设施",)),
+    ],
+    Category.INDUSTRY: [
+        ("希望组织辣椒种植技术培训", ("开展农村实用技术培训", "发展辣椒订单种植")),
+        ("建议发展食用菌大棚，让大家在家门口务工", ("建设食用菌大棚",)),
+        ("种的蔬菜卖不出去，希望引进企业订单收购", ("建设蔬菜种植基地", "发展辣椒订单种植")),
+        ("希望扶持大家在林下养鸡，增加点收入", ("扶持发展林下养殖",)),
+    ],
+    Category.HOUSING: [
+        ("{place}有几户老房子漏雨，老人住着不安全", ("整治农房屋顶漏雨", "危房改造")),
+        ("后山雨季经常掉石头，建议治理地质灾害隐患", ("治理地质灾害隐患点",)),
+        ("独居老人用燃气不放心，建议安装燃气报警器", ("安装燃气泄漏报警器",)),
+    ],
+    Category.CARE: [
+        ("老人吃饭难，建议办老年食堂", ("开办老年食堂", "建设日间照料中心")),
+        ("留守儿童放学后没人管，希望建个儿童之家", ("建设儿童之家", "开展留守儿童关爱活动")),
+        ("希望组织医生上门给高龄老人体检", ("为高龄老人上门体检",)),
+    ],
+    Category.ENVIRONMENT: [
+        ("{place}垃圾乱堆乱放，希望多设几个垃圾收集点", ("建设垃圾收集点", "开展人居环境集中整治")),
+        ("生活污水直接排进河沟，气味很大，建议建污水处理设施", ("建设污水处理设施",)),
+        ("希望帮助改造旱厕", ("改造农村户厕",)),
+    ],
+    Category.CULTURE: [
+        ("村里没有活动场地，希望建个文化广场", ("建设文化活动广场", "组织群众文艺演出")),
+        ("希望办个农家书屋，孩子们放假有地方看书", ("开办农家书屋",)),
+        ("建议在村委会设便民服务站，办事不用跑镇上", ("建设便民服务站",)),
+    ],
+    Category.OTHER: [
+        ("加油要跑十几公里，希望设个共享加油点", ("建设共享加油点",)),
+        ("快递只送到镇上，希望村里设个快递收发点", ("设立快递收发点",)),
+        ("邻里之间为宅基地闹矛盾，希望有人帮忙调解", ("设立矛盾纠纷调解室", "修订完善村规民约")),
+    ],
+}
+SUGGESTION_ENDINGS = [
+    "。",
+    "。",
+    "，希望村里尽快解决。",
+    "，请村委会考虑一下。",
+    "，大家都很关心这个事。",
+    "，希望今年能列入民生实事。",
+]
+SUGGESTION_PLACES = ["一组", "二组", "三组", "四组", "五组", "六组", "老寨", "新寨"]
+COMMUNITY_SUGGESTION_PLACES = ["一号小区", "老旧小区", "背街小巷", "菜市场附近", "社区服务中心旁"]
+VILLAGE_CATEGORIES = list(SUGGESTION_TEXTS)
+COMMUNITY_CATEGORIES = [category for category in SUGGESTION_TEXTS if category not in RURAL_ONLY]
+# Village wording → community wording, longest first.
+COMMUNITY_WORDS = [
+    ("村民代表", "居民代表"),
+    ("村务", "居务"),
+    ("村委会", "社区居委会"),
+    ("村干部", "社区干部"),
+    ("院坝会", "居民议事会"),
+    ("村口", "小区门口"),
+    ("村里", "社区里"),
+    ("村级", "社区"),
+]
+RESIDENT_TITLES = ["大爷", "大妈", "阿姨", "师傅", "大哥", "大姐", "老师"]
+
+NOT_ADOPTED_REPLIES = [
+    "经村民代表会议讨论，今年资金有限，暂不纳入，明年优先考虑。",
+    "经现场查看，该事项已纳入上级部门规划，将由相关部门统一实施。",
+    "经可行性论证，该事项暂不具备实施条件，村干部已上门向您说明情况。",
+    "已列入明年民生实事候选项目，届时优先考虑。",
+]
+CLOSED_REPLIES = [
+    "已安排人员处理完毕，经回访群众表示满意。",
+    "已联系相关部门维修，现已恢复正常。",
+    "村干部已现场解答，问题已解决。",
+]
+PASSED_UP_REPLY = "该问题超出村级解决能力，已上报镇（街道）协调解决，有进展将及时告知您。"
+HIDDEN_TEXTS = [
+    "{place}组长就是个混子，什么事都不管，早该下台",
+    "那个会计脑子有毛病，办个事推来推去",
+]
+ADOPTED_REPLY = "已纳入今年十件民生实事第{number}项（{title}），感谢您的建议。"
+DRAFT_ADOPTED_REPLY = (
+    "已列入今年十件民生实事清单草案第{number}项（{title}），待镇（街道）审核后公布。"
+)
+HIDDEN_REPLY = "您反映的情况已转村务监督委员会核实，请文明理性表达诉求。"
+HIDDEN_REASON = "含有人身攻击内容"
+
 
 def _title_pool(skip: set) -> list[tuple]:
     return [
@@ -241,6 +434,14 @@ def _done(target: Decimal | None, unit: str, percent: int) -> Decimal | None:
         return None
     step = Decimal("0.1") if unit == "公里" else Decimal("1")
     return (target * percent / 100).quantize(step, rounding=ROUND_DOWN)
+
+
+def _for_kind(text: str, community: bool) -> str:
+    """A village's wording, or the same said of a community (社区)."""
+    if community:
+        for village_word, community_word in COMMUNITY_WORDS:
+            text = text.replace(village_word, community_word)
+    return text
 
 
 class Command(BaseCommand):
@@ -271,18 +472,34 @@ class Command(BaseCommand):
                 self.stdout.write(f"Pledge lists for {year} are already loaded; nothing to do.")
                 return
             started = time.monotonic()
-            counts = self._seed_year(year, random.Random(seed))
+            counts = self._seed_year(
+                year,
+                random.Random(seed),
+                opinion_rng=random.Random(seed * 7 + 1),
+                code_rng=random.Random(f"receipt codes {seed} {year}"),
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 "Pledge lists for {year}: {lists} lists, {projects} projects, {prohibitions} "
-                "prohibitions, {updates} progress updates in {seconds:.1f} s.".format(
+                "prohibitions, {updates} progress updates, {meetings} meetings, "
+                "{suggestions} suggestions in {seconds:.1f} s.".format(
                     year=year, seconds=time.monotonic() - started, **counts
                 )
             )
         )
 
-    def _seed_year(self, year: int, rng: random.Random) -> dict:
+    def _seed_year(
+        self,
+        year: int,
+        rng: random.Random,
+        *,
+        opinion_rng: random.Random,
+        code_rng: random.Random,
+    ) -> dict:
         self.rng = rng
+        self.opinion_rng = opinion_rng
+        self.code_rng = code_rng
+        self.villages_seen = 0
         self.year = year
         self.year_start = datetime.date(year, 1, 1)
         self.year_end = datetime.date(year, 12, 31)
@@ -292,7 +509,14 @@ class Command(BaseCommand):
         self.zone = timezone.get_current_timezone()
         self._find_demo_people()
         villages = list(Village.objects.order_by("code").values_list("id", "township_id", "kind"))
-        counts = {"lists": 0, "projects": 0, "prohibitions": 0, "updates": 0}
+        counts = {
+            "lists": 0,
+            "projects": 0,
+            "prohibitions": 0,
+            "updates": 0,
+            "meetings": 0,
+            "suggestions": 0,
+        }
         for first in range(0, len(villages), CHUNK):
             for name, count in self._seed_chunk(villages[first : first + CHUNK]).items():
                 counts[name] += count
@@ -371,11 +595,14 @@ class Command(BaseCommand):
             "projects": len(projects),
             "prohibitions": len(prohibitions),
             "updates": len(updates),
+            **self._seed_opinions(villages, lists, list_ids),
         }
 
-    def _bulk_create(self, objs: list, model) -> None:
+    def _bulk_create(self, objs: list, model) -> list:
         """The rows and the first history row of each, as save() would have written it."""
-        bulk_create_with_history(objs, model, batch_size=BATCH, default_change_reason=CHANGE_REASON)
+        return bulk_create_with_history(
+            objs, model, batch_size=BATCH, default_change_reason=CHANGE_REASON
+        )
 
     def _pledge_list(self, village_id: int, township_id: int) -> PledgeList:
         rng = self.rng
@@ -545,19 +772,304 @@ class Command(BaseCommand):
             updates.append(update)
         return updates
 
+    # Opinion collection (民意征集): meetings, suggestions and their replies.
+
+    def _seed_opinions(self, villages: list[tuple], lists: list, list_ids: dict) -> dict:
+        """The chunk's meetings and suggestions, the escalations of those passed up and the
+        links of adopted ones to their projects. Suggestions point at meetings and escalations
+        by the ids bulk_create sets on them (PostgreSQL, SQLite 3.35+, MariaDB 10.5+)."""
+        projects = defaultdict(list)
+        for list_id, *project in (
+            Project.objects.filter(pledge_list_id__in=list(list_ids.values()))
+            .order_by("pledge_list_id", "number")
+            .values_list("pledge_list_id", "id", "number", "category", "title")
+        ):
+            projects[list_id].append(project)
+        meetings, suggestions, escalations, adoptions = [], [], [], []
+        for pledge_list, (village_id, _, kind) in zip(lists, villages, strict=True):
+            community = kind == Village.Kind.COMMUNITY
+            new_meetings, new_suggestions = self._opinions(
+                village_id, community, pledge_list.status, projects[list_ids[village_id]]
+            )
+            meetings += new_meetings
+            for suggestion, escalation, project_id in new_suggestions:
+                suggestions.append(suggestion)
+                if escalation is not None:
+                    escalations.append(escalation)
+                if project_id is not None:
+                    adoptions.append((suggestion, project_id))
+        self._bulk_create(meetings, Meeting)
+        self._bulk_create(escalations, Escalation)
+        self._set_receipt_codes(suggestions)
+        self._bulk_create(suggestions, Suggestion)
+        self._adopt(adoptions)
+        return {"meetings": len(meetings), "suggestions": len(suggestions)}
+
+    def _opinions(self, village_id: int, community: bool, list_status: str, projects: list):
+        """A village's meetings, and its suggestions as (suggestion, escalation or None,
+        project id adopted into or None)."""
+        rng = self.opinion_rng
+        is_demo = village_id == self.demo_village_id
+        recorder = self.village_user if is_demo else None
+        count = rng.choices(list(MEETING_COUNT_WEIGHTS), weights=MEETING_COUNT_WEIGHTS.values())[0]
+        meetings = [self._meeting(village_id, community, recorder) for _ in range(count)]
+        count = rng.choices(
+            list(SUGGESTION_COUNT_WEIGHTS), weights=SUGGESTION_COUNT_WEIGHTS.values()
+        )[0]
+        statuses = rng.choices(
+            list(SUGGESTION_STATUS_WEIGHTS), weights=SUGGESTION_STATUS_WEIGHTS.values(), k=count
+        )
+        hidden_at = rng.randrange(count)
+        if self.villages_seen % HIDDEN_EVERY != HIDDEN_EVERY // 2:
+            hidden_at = None
+        self.villages_seen += 1
+        if is_demo:
+            statuses, hidden_at = DEMO_SUGGESTION_STATUSES, None
+        suggestions = []
+        open_before = 0
+        for index, status in enumerate(statuses):
+            # 龙江村: the first one waiting is overdue, the others are not.
+            overdue = open_before == 0 if is_demo else None
+            suggestions.append(
+                self._suggestion(
+                    village_id,
+                    community,
+                    status,
+                    meetings,
+                    projects,
+                    list_status,
+                    is_demo=is_demo,
+                    hidden=index == hidden_at,
+                    overdue=overdue,
+                )
+            )
+            open_before += status in Suggestion.OPEN
+        return meetings, suggestions
+
+    def _meeting(self, village_id: int, community: bool, recorder) -> Meeting:
+        rng = self.opinion_rng
+        kind = rng.choices(list(MEETING_KIND_WEIGHTS), weights=MEETING_KIND_WEIGHTS.values())[0]
+        low, high = MEETING_ATTENDANCE[kind]
+        places = COMMUNITY_SUGGESTION_PLACES if community else SUGGESTION_PLACES
+        first = min(self.year_start + timedelta(days=MEETING_DAYS[0]), self.as_of)
+        last = min(self.year_start + timedelta(days=MEETING_DAYS[1]), self.as_of)
+        meeting = Meeting(
+            village_id=village_id,
+            date=self._day(first, last, rng),
+            kind=kind,
+            attendance=rng.randint(low, high),
+            notes=_for_kind(rng.choice(MEETING_NOTES[kind]), community).format(
+                place=rng.choice(places)
+            ),
+            created_by=recorder,
+        )
+        if recorder:
+            meeting._history_user = recorder
+        return meeting
+
+    def _suggestion(
+        self,
+        village_id: int,
+        community: bool,
+        status: str,
+        meetings: list,
+        projects: list,
+        list_status: str,
+        *,
+        is_demo: bool,
+        hidden: bool,
+        overdue: bool | None,
+    ) -> tuple:
+        """One suggestion, dated to fit its status on `as_of`: an answered one has had its
+        reply, an open one is overdue or recent as `overdue` says (drawn when None)."""
+        rng = self.opinion_rng
+        if hidden:
+            status = Suggestion.Status.CLOSED
+        if status == Suggestion.Status.ADOPTED and not projects:
+            status = Suggestion.Status.NOT_ADOPTED
+        is_open = status in Suggestion.OPEN
+
+        # What it asks for: an adopted one, what its project does.
+        project = rng.choice(projects) if status == Suggestion.Status.ADOPTED else None
+        if project is not None:
+            category = project[2]
+        elif hidden:
+            category = Category.OTHER
+        else:
+            category = rng.choice(COMMUNITY_CATEGORIES if community else VILLAGE_CATEGORIES)
+        if hidden:
+            template = rng.choice(HIDDEN_TEXTS)
+        else:
+            asks = SUGGESTION_TEXTS[category]
+            if project is not None:  # what the project does, if some text asks for it
+                asks = [ask for ask in asks if project[3] in ask[1]] or asks
+            template = rng.choice(asks)[0]
+        ending = rng.choice(SUGGESTION_ENDINGS)
+        places = COMMUNITY_SUGGESTION_PLACES if community else SUGGESTION_PLACES
+        text = _for_kind(template + ending, community).format(place=rng.choice(places))
+
+        # How it came in, and who left a name.
+        share = OPEN_MEETING_SHARE if is_open else MEETING_SHARE
+        by_meeting = rng.random() < share and bool(meetings) and not (is_demo and is_open)
+        meeting = rng.choice(meetings) if by_meeting else None
+        channel = (
+            Suggestion.Channel.MEETING
+            if by_meeting
+            else rng.choices(list(OTHER_CHANNEL_WEIGHTS), weights=OTHER_CHANNEL_WEIGHTS.values())[0]
+        )
+        name = phone = ""
+        if rng.random() < NAMED_SHARE:
+            name = rng.choice(SURNAMES) + rng.choice(RESIDENT_TITLES)
+            if rng.random() < PHONE_SHARE:
+                phone = f"1380000{rng.randint(0, 9999):04d}"  # not a real number
+
+        # When: one draw per date whatever the date, so the sequence never depends on it.
+        late = rng.random() < OVERDUE_OPEN_SHARE
+        overdue = late if overdue is None else overdue
+        reply_days = settings.SUGGESTION_REPLY_DAYS
+        if meeting is not None:
+            received = meeting.date
+        elif not is_open:
+            received = self._day(self.year_start, self.as_of - timedelta(days=REPLY_DAYS[0]), rng)
+        elif overdue:
+            received = self._day(
+                max(self.year_start, self.as_of - timedelta(days=60)),
+                self.as_of - timedelta(days=reply_days + 1),
+                rng,
+            )
+        else:
+            received = self._day(
+                max(self.year_start, self.as_of - timedelta(days=reply_days - 3)), self.as_of, rng
+            )
+        replied_at = None
+        if not is_open:
+            last = max(received, min(received + timedelta(days=REPLY_DAYS[1]), self.as_of))
+            first = min(received + timedelta(days=REPLY_DAYS[0]), last)
+            replied_at = self._moment(first, last, rng)
+
+        reply = ""
+        if status == Suggestion.Status.ADOPTED:
+            published = list_status in (PledgeList.Status.PUBLISHED, PledgeList.Status.APPROVED)
+            reply = (ADOPTED_REPLY if published else DRAFT_ADOPTED_REPLY).format(
+                number=project[1], title=project[3]
+            )
+        elif status == Suggestion.Status.NOT_ADOPTED:
+            reply = rng.choice(NOT_ADOPTED_REPLIES)
+        elif status == Suggestion.Status.PASSED_UP:
+            reply = PASSED_UP_REPLY
+        elif status == Suggestion.Status.CLOSED:
+            reply = HIDDEN_REPLY if hidden else rng.choice(CLOSED_REPLIES)
+        reply = _for_kind(reply, community)
+
+        escalation = None
+        if status == Suggestion.Status.PASSED_UP:
+            escalation = Escalation(
+                village_id=village_id,
+                problem=text,
+                level=Escalation.Level.TOWNSHIP,
+                raised_by=None,
+            )
+        suggestion = Suggestion(
+            village_id=village_id,
+            year=self.year,
+            channel=channel,
+            meeting=meeting,
+            text=text,
+            category=category,
+            name=name,
+            phone=phone,
+            received=received,
+            status=status,
+            receipt_code="",  # set by _set_receipt_codes: the default would draw from secrets
+            reply=reply,
+            replied_at=replied_at,
+            replied_by=self.village_user if is_demo and replied_at else None,
+            escalation=escalation,
+            is_hidden=hidden,
+            hidden_reason=HIDDEN_REASON if hidden else "",
+        )
+        if is_demo and channel != Suggestion.Channel.ONLINE:
+            suggestion._history_user = self.village_user  # recorded by the village committee
+        return suggestion, escalation, project[0] if project is not None else None
+
+    def _set_receipt_codes(self, suggestions: list) -> None:
+        """Codes from the seeded generator, unique in the chunk and in the database: a code
+        already taken (by an earlier chunk, another year or a resident) is drawn again."""
+        drawn = set()
+        pending = suggestions
+        while pending:
+            for suggestion in pending:
+                code = self._receipt_code()
+                while code in drawn:
+                    code = self._receipt_code()
+                drawn.add(code)
+                suggestion.receipt_code = code
+            taken = set(
+                Suggestion.objects.filter(
+                    receipt_code__in=[suggestion.receipt_code for suggestion in pending]
+                )
+                .order_by()
+                .values_list("receipt_code", flat=True)
+            )
+            pending = [suggestion for suggestion in pending if suggestion.receipt_code in taken]
+
+    def _receipt_code(self) -> str:
+        code = "".join(self.code_rng.choices(RECEIPT_ALPHABET, k=8))
+        return f"{code[:4]}-{code[4:]}"
+
+    def _adopt(self, adoptions: list[tuple]) -> None:
+        """Adopted suggestions → their projects, and the same links on each suggestion's
+        first history row, as `projects.set()` would have recorded them."""
+        if not adoptions:
+            return
+        through = Suggestion.projects.through
+        links = through.objects.bulk_create(
+            [
+                through(suggestion_id=suggestion.pk, project_id=project_id)
+                for suggestion, project_id in adoptions
+            ],
+            batch_size=BATCH,
+        )
+        history_ids = dict(
+            Suggestion.history.filter(
+                id__in=[link.suggestion_id for link in links], history_type="+"
+            )
+            .order_by("history_id")  # the newest first row wins, should an id come back
+            .values_list("id", "history_id")
+        )
+        history_links = apps.get_model("pledges", "HistoricalSuggestion_projects")
+        history_links.objects.bulk_create(
+            [
+                history_links(
+                    history_id=history_ids[link.suggestion_id],
+                    id=link.pk,
+                    suggestion_id=link.suggestion_id,
+                    project_id=link.project_id,
+                )
+                for link in links
+            ],
+            batch_size=BATCH,
+        )
+
     def _person(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES)
 
-    def _day(self, first: datetime.date, last: datetime.date) -> datetime.date:
+    def _day(
+        self, first: datetime.date, last: datetime.date, rng: random.Random | None = None
+    ) -> datetime.date:
         """A day from first to last (first when last is earlier). One random() whatever the
         span: randint's draws vary with its range, which here depends on today's date."""
+        rng = rng or self.rng
         span = max(0, (last - first).days)
-        return first + timedelta(days=int(self.rng.random() * (span + 1)))
+        return first + timedelta(days=int(rng.random() * (span + 1)))
 
-    def _moment(self, first: datetime.date, last: datetime.date) -> datetime.datetime:
+    def _moment(
+        self, first: datetime.date, last: datetime.date, rng: random.Random | None = None
+    ) -> datetime.datetime:
         """Office hours on a day from first to last, never in the future."""
-        day = self._day(first, last)
-        at = datetime.time(self.rng.randint(8, 17), self.rng.randint(0, 59), tzinfo=self.zone)
+        rng = rng or self.rng
+        day = self._day(first, last, rng)
+        at = datetime.time(rng.randint(8, 17), rng.randint(0, 59), tzinfo=self.zone)
         return min(self.now, datetime.datetime.combine(day, at))
 
     def _later(self, moment: datetime.datetime, low: int, high: int) -> datetime.datetime:
