@@ -6,12 +6,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from pledges import views as pledge_views
+from villages import views as village_views
 
 admin.site.site_header = _("Livelihood pledges administration")
 admin.site.site_title = _("Livelihood pledges")
 
 urlpatterns = [
     path("", pledge_views.home, name="home"),
+    path("healthz/", village_views.healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -486,3 +486,11 @@ class SuggestionAnswerForm(forms.Form):
 
 class HideForm(forms.Form):
     reason = forms.CharField(label=_("Why hide the text from the public"), max_length=200)
+
+
+class BoardSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Village name, pinyin or code"),
+        max_length=50,
+        widget=forms.SearchInput(attrs={"placeholder": "龙江 / longjiang"}),
+    )

@@ -72,7 +72,21 @@ class PledgeListQuerySet(models.QuerySet):
             overdue_count=Count("projects", filter=Project.overdue_q(today, "projects__")),
         )
 
-    def township_summary(self, *, district, year: int) -> list:
+    def published(self):
+        return self.filter(status=PledgeList.Status.PUBLISHED)
+
+    def board_stamp(self) -> str:
+        """What the public board shows from these lists changes exactly when this changes:
+        every list and project write moves `modified` (auto_now), a deleted project lowers
+        the count. One query; the board caches pages and answers ETags with it."""
+        row = self.aggregate(
+            lists_modified=models.Max("modified"),
+            projects_modified=models.Max("projects__modified"),
+            project_total=Count("projects"),
+        )
+        return "|".join(str(value) for value in row.values())
+
+    def township_summary(self, *, district, year: int, published_only: bool = False) -> list:
         """The district page: each township with its lists by status and project counts.
         Two queries whatever the number of townships or villages."""
         from villages.models import Township
@@ -81,7 +95,8 @@ class PledgeListQuerySet(models.QuerySet):
         project = Project.Status
         rows = {
             row["village__township"]: row
-            for row in self.filter(year=year, village__township__district=district)
+            for row in (self.published() if published_only else self)
+            .filter(year=year, village__township__district=district)
             .values("village__township")
             .annotate(
                 list_count=Count("id", distinct=True),
@@ -276,6 +291,25 @@ class ProjectQuerySet(models.QuerySet):
             models.Prefetch("updates", queryset=ProgressUpdate.objects.order_by("-date", "-pk")),
             "updates__photos",
         )
+
+    def outcomes(self):
+        """The year's measurable results: completed and verified quantities summed by category
+        and unit (e.g. 1,923 盏 of street lamps), from published lists only."""
+        return (
+            self.filter(
+                status__in=[Project.Status.COMPLETED, Project.Status.VERIFIED],
+                pledge_list__status=PledgeList.Status.PUBLISHED,
+                target_quantity__isnull=False,
+            )
+            .exclude(unit="")
+            .values("category", "unit")
+            .annotate(total=models.Sum("target_quantity"), projects=Count("id"))
+            .order_by("category", "unit")
+        )
+
+    def outcome_rows(self) -> list[dict]:
+        """`outcomes()` with each category's label, ready for a template."""
+        return [{**row, "category": Category(row["category"]).label} for row in self.outcomes()]
 
     def filter_by_state(self, state: str):
         """The filters the dashboard numbers link to (see PROJECT_STATES)."""
@@ -912,6 +946,10 @@ class SuggestionQuerySet(models.QuerySet):
 
     def visible_to_public(self):
         return self.filter(is_hidden=False)
+
+    def board_stamp(self) -> str:
+        row = self.aggregate(modified=models.Max("modified"), count=Count("id"))
+        return f"{row['modified']}|{row['count']}"
 
     def backlog_by_village(self, township, today: datetime.date | None = None):
         """Per village of the township: unanswered, overdue and the oldest unanswered date."""

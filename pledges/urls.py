@@ -39,4 +39,8 @@ urlpatterns = [
     path("suggest/thanks/<str:code>/", views.suggestion_thanks, name="suggestion_thanks"),
     path("track/", views.track, name="track"),
     path("track/<str:code>/", views.track_detail, name="track_detail"),
+    path("board/", views.board, name="board"),
+    path("board/search/", views.board_search, name="board_search"),
+    path("board/<str:code>/", views.board_place, name="board_place"),
+    path("board/<str:code>/<int:year>/", views.board_village, name="board_village"),
 ]

@@ -1,22 +1,29 @@
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from villages.models import Membership, Village
+from villages.models import District, Membership, Township, Village
 from villages.views import get_district_for_user, get_township_for_user, get_village_for_user
 
 from . import services
 from .forms import (
     AnswerEscalationForm,
+    BoardSearchForm,
     ChangeRequestForm,
     CompleteForm,
     DecideChangeForm,
@@ -83,7 +90,7 @@ def _year(request) -> int:
 def home(request):
     """Send each person to their own place: one membership → straight to its working page."""
     if not request.user.is_authenticated:
-        return redirect("villages:board")
+        return redirect("pledges:board")
     memberships = list(Membership.objects.filter(user=request.user).with_places())
     targets = {(ROLE_HOME[m.role], m.place.code) for m in memberships}
     if len(targets) == 1:
@@ -783,4 +790,163 @@ def township_suggestions(request, code: str):
             "villages": villages,
             "figures": figures,
         },
+    )
+
+
+# --- Public board ----------------------------------------------------------------------------
+
+
+def _board_response(request, *, key: str, stamp: str, template: str, context, title: str):
+    """Serve a board page from its data stamp: 304 when the browser has it, else the cached
+    content, else render it. The stamp changes with every write to what the page shows, so a
+    cached page is never stale; nothing user-specific (no CSRF token) is in the cached part."""
+    language = get_language()
+    etag = '"' + hashlib.sha1(f"{key}|{stamp}|{language}".encode()).hexdigest()[:20] + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        cache_key = f"board:{key}:{language}:{etag}"
+        content = cache.get(cache_key)
+        if content is None:
+            content = render_to_string(template, context())
+            cache.set(cache_key, content, timeout=BOARD_CACHE_SECONDS)
+        response = render(request, "pledges/board/page.html", {"content": content, "title": title})
+    response["ETag"] = etag
+    patch_cache_control(response, no_cache=True)  # always revalidate: 304 is cheap
+    return response
+
+
+BOARD_CACHE_SECONDS = 24 * 3600
+
+
+@require_GET
+def board(request):
+    """The entry: straight to the district when there is only one."""
+    districts = list(District.objects.all()[:2])
+    if len(districts) == 1:
+        return redirect("pledges:board_place", code=districts[0].code)
+    return render(
+        request,
+        "pledges/board/index.html",
+        {"districts": District.objects.all(), "form": BoardSearchForm()},
+    )
+
+
+@require_GET
+def board_search(request):
+    form = BoardSearchForm(request.GET)
+    villages = []
+    if form.is_valid():
+        villages = Village.objects.search(form.cleaned_data["q"]).with_tree()[:50]
+    return render(request, "pledges/board/search.html", {"form": form, "villages": villages})
+
+
+@require_GET
+def board_place(request, code: str):
+    """/board/<code>/: a district (6 digits), township (9) or village (12, this year)."""
+    if len(code) == 12:
+        return board_village(request, code, timezone.localdate().year)
+    if len(code) == 9:
+        return _board_township(request, code)
+    if len(code) == 6:
+        return _board_district(request, code)
+    raise Http404
+
+
+def _board_district(request, code: str):
+    district = get_object_or_404(District, code=code)
+    year = _year(request)
+    lists = PledgeList.objects.filter(year=year, village__township__district=district)
+    suggestions = Suggestion.objects.filter(village__township__district=district, year=year)
+    stamp = f"{lists.published().board_stamp()}|{suggestions.board_stamp()}"
+
+    def context():
+        return {
+            "district": district,
+            "year": year,
+            "townships": PledgeList.objects.township_summary(
+                district=district, year=year, published_only=True
+            ),
+            "outcomes": Project.objects.filter(
+                pledge_list__year=year, pledge_list__village__township__district=district
+            ).outcome_rows(),
+            "figures": suggestions.figures(year=year),
+        }
+
+    return _board_response(
+        request,
+        key=f"d:{code}:{year}",
+        stamp=stamp,
+        context=context,
+        template="pledges/board/district.html",
+        title=f"{district.name} {year}",
+    )
+
+
+def _board_township(request, code: str):
+    township = get_object_or_404(Township.objects.select_related("district"), code=code)
+    year = _year(request)
+    lists = PledgeList.objects.filter(year=year, village__township=township).published()
+    suggestions = Suggestion.objects.filter(village__township=township, year=year)
+    stamp = f"{lists.board_stamp()}|{suggestions.board_stamp()}"
+
+    def context():
+        by_village = {pl.village_id: pl for pl in lists.with_project_counts()}
+        return {
+            "township": township,
+            "year": year,
+            "rows": [(v, by_village.get(v.pk)) for v in township.villages.all()],
+            "totals": PledgeList.totals(list(by_village.values())),
+            "outcomes": Project.objects.filter(
+                pledge_list__year=year, pledge_list__village__township=township
+            ).outcome_rows(),
+            "figures": suggestions.figures(year=year),
+        }
+
+    return _board_response(
+        request,
+        key=f"t:{code}:{year}",
+        stamp=stamp,
+        context=context,
+        template="pledges/board/township.html",
+        title=f"{township.name} {year}",
+    )
+
+
+@require_GET
+def board_village(request, code: str, year: int):
+    """A village's published list for a year: projects, prohibitions, adopted suggestions."""
+    village = get_object_or_404(Village.objects.with_tree(), code=code)
+    lists = PledgeList.objects.filter(village=village, year=year).published()
+    suggestions = Suggestion.objects.filter(village=village, year=year)
+    stamp = f"{lists.board_stamp()}|{suggestions.board_stamp()}"
+
+    def context():
+        pledge_list = lists.first()
+        return {
+            "village": village,
+            "year": year,
+            "pledge_list": pledge_list,
+            "projects": pledge_list.projects.with_photos() if pledge_list else [],
+            "prohibitions": pledge_list.prohibitions.all() if pledge_list else [],
+            "suggestions": suggestions.visible_to_public()
+            .filter(
+                status__in=[
+                    Suggestion.Status.ADOPTED,
+                    Suggestion.Status.NOT_ADOPTED,
+                    Suggestion.Status.CLOSED,
+                ]
+            )
+            .exclude(reply="")
+            .order_by("-replied_at")
+            .prefetch_related("projects")[:30],
+        }
+
+    return _board_response(
+        request,
+        key=f"v:{code}:{year}",
+        stamp=stamp,
+        context=context,
+        template="pledges/board/village.html",
+        title=f"{village.name} {year}",
     )

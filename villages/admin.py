@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import District, Membership, Township, Village
+from .models import District, Membership, Township, Village, name_to_pinyin
 
 
 @admin.register(District)
@@ -20,11 +20,16 @@ class TownshipAdmin(admin.ModelAdmin):
 
 @admin.register(Village)
 class VillageAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "township"]
+    list_display = ["code", "name", "pinyin", "kind", "township"]
     list_select_related = ["township"]
     list_filter = ["kind", "township__district"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "pinyin"]
     autocomplete_fields = ["township"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.pinyin:
+            obj.pinyin = name_to_pinyin(obj.name)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -10,6 +10,7 @@ from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
 
 def _code_validator(digits: int) -> RegexValidator:
@@ -107,10 +108,27 @@ class Township(Contact):
             )
 
 
+def name_to_pinyin(name: str) -> str:
+    return "".join(lazy_pinyin(name)).lower()
+
+
 class VillageQuerySet(models.QuerySet):
     def with_tree(self):
         """Villages with their township and district loaded, for pages that show the path."""
         return self.select_related("township__district")
+
+    def search(self, text: str):
+        """By name, by pinyin ("longjiang" finds 龙江村) or by division code."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        query = models.Q(name__contains=text)
+        if text.isdigit():
+            query |= models.Q(code__startswith=text)
+        spelled = "".join(text.lower().split())
+        if spelled.isascii() and spelled.isalpha():
+            query |= models.Q(pinyin__startswith=spelled)
+        return self.filter(query)
 
 
 class Village(Contact):
@@ -127,6 +145,15 @@ class Village(Contact):
         _("division code"), max_length=12, unique=True, validators=[_code_validator(12)]
     )
     name = models.CharField(_("name"), max_length=50)
+    # For search ("longjiang" finds 龙江村). Filled from the name by pypinyin, which misreads
+    # some place names (长寿, 曾家): an administrator may correct it.
+    pinyin = models.CharField(
+        _("pinyin"),
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_("Lower case, no spaces, e.g. longjiangcun."),
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.VILLAGE)
     created = models.DateTimeField(auto_now_add=True)
 

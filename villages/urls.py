@@ -5,7 +5,6 @@ from . import views
 app_name = "villages"
 
 urlpatterns = [
-    path("board/", views.board, name="board"),
     path("districts/<str:code>/", views.district_detail, name="district_detail"),
     path("townships/<str:code>/", views.township_detail, name="township_detail"),
     path("villages/<str:code>/", views.village_detail, name="village_detail"),

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -24,13 +25,6 @@ def get_township_for_user(request, code: str, perm: str = "villages.view_townshi
 
 def get_village_for_user(request, code: str, perm: str = "villages.view_village") -> Village:
     return _get_for_user(request, Village.objects.with_tree(), code, perm)
-
-
-@require_GET
-def board(request):
-    """Public entry point; the full pledge board replaces this list of districts."""
-    districts = District.objects.all()
-    return render(request, "villages/board.html", {"districts": districts})
 
 
 @login_required
@@ -59,3 +53,9 @@ def township_detail(request, code: str):
 def village_detail(request, code: str):
     village = get_village_for_user(request, code)
     return render(request, "villages/village_detail.html", {"village": village})
+
+
+@require_GET
+def healthz(request):
+    """A trivial view: load balancers probe it, and benchmarks measure against it."""
+    return HttpResponse("ok", content_type="text/plain")

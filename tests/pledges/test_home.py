@@ -15,7 +15,9 @@ class HomeTests(TestCase):
         cls.district = cls.township.district
 
     def test_it_sends_anonymous_visitors_to_the_public_board(self):
-        self.assertRedirects(self.client.get("/"), reverse("villages:board"))
+        self.assertRedirects(
+            self.client.get("/"), reverse("pledges:board"), fetch_redirect_response=False
+        )
 
     def test_it_sends_each_role_straight_to_its_place(self):
         cases = [

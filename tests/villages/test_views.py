@@ -104,10 +104,3 @@ class QueryBudgetTests(TestCase):
         # session, user, village with township and district, memberships (scope)
         with self.assertNumQueries(4):
             self.client.get(reverse("villages:village_detail", args=[village.code]))
-
-
-class BoardPlaceholderTests(TestCase):
-    def test_it_lists_districts_without_logging_in(self):
-        DistrictFactory(name="红花岗区")
-        response = self.client.get(reverse("villages:board"))
-        self.assertContains(response, "红花岗区")

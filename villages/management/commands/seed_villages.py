@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from villages.models import District, Membership, Township, Village
+from villages.models import District, Membership, Township, Village, name_to_pinyin
 
 DEMO_PASSWORD = "demo-pass-2026"
 VILLAGES_PER_DISTRICT = 119
@@ -133,11 +133,13 @@ class Command(BaseCommand):
                 name = village_names[(made + v) % len(village_names)]
                 if d == 0 and t == TOWNSHIPS_PER_DISTRICT - 1 and number == 0:
                     name = "龙江村"  # the village of seed 000, home of the demo users
+                village_name = name[:-1] + "社区" if is_community else name
                 batch.append(
                     Village(
                         township_id=township_ids[township.code],
                         code=f"{township.code}{(1 if is_community else 201) + number:03d}",
-                        name=name[:-1] + "社区" if is_community else name,
+                        name=village_name,
+                        pinyin=name_to_pinyin(village_name),
                         kind=Village.Kind.COMMUNITY if is_community else Village.Kind.VILLAGE,
                     )
                 )
