@@ -43,4 +43,5 @@ urlpatterns = [
     path("board/search/", views.board_search, name="board_search"),
     path("board/<str:code>/", views.board_place, name="board_place"),
     path("board/<str:code>/<int:year>/", views.board_village, name="board_village"),
+    path("board/<str:code>/<int:year>/poster/", views.board_poster, name="board_poster"),
 ]

@@ -1,6 +1,10 @@
 """People on a 360 px phone, in headless Chromium: log in, report progress with a photo,
 verify. Screenshots go to the test's temporary folder (look at them when a test fails)."""
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from PIL import Image
@@ -28,6 +32,14 @@ def phone():
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN")
         yield page
         browser.close()
+
+
+@pytest.fixture
+def artifacts(tmp_path):
+    """Where screenshots go: $TEST_ARTIFACTS (set by .ci/run) or the test's temporary folder."""
+    folder = Path(os.environ.get("TEST_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def expect(locator):
@@ -155,3 +167,39 @@ def test_a_resident_sends_a_suggestion_from_a_phone_and_follows_it(live_server, 
     phone.get_by_role("button", name="查询").click()
     expect(phone.get_by_text("先在路口安装临时照明")).to_be_visible()
     assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_board_loads_search_finds_a_village_and_the_poster_prints_on_a4(
+    live_server, phone, artifacts
+):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    cache.clear()
+    year = timezone.localdate().year
+    village = VillageFactory(name="龙江村", pinyin="longjiangcun")
+    full_list(status=PledgeList.Status.PUBLISHED, village=village, year=year)
+
+    phone.goto(live_server.url + reverse("pledges:board"))
+    heading = f"{village.township.district.name} {year} 年度承诺"
+    expect(phone.get_by_role("heading", name=heading)).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "board-district.png"), full_page=True)
+
+    phone.get_by_label("查找村(社区)").fill("longjiang")
+    phone.get_by_role("button", name="搜索").click()
+    phone.get_by_role("link", name=re.compile("龙江村")).click()
+    expect(phone.get_by_role("heading", name=f"龙江村 {year} 年度承诺")).to_be_visible()
+    assert phone.locator("li.project").count() == 10
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "board-village.png"), full_page=True)
+
+    phone.goto(live_server.url + reverse("pledges:board_poster", args=[village.code, year]))
+    expect(phone.locator(".qr svg")).to_be_visible()
+    pdf = phone.pdf(format="A4", print_background=True)
+    (artifacts / "poster.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one A4 sheet
+    phone.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    phone.screenshot(path=str(artifacts / "poster.png"), full_page=True)
