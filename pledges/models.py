@@ -969,26 +969,23 @@ class SuggestionQuerySet(models.QuerySet):
             .order_by()
         }
 
-    def figures(self, *, year: int) -> dict:
+    def figures(self, *, year: int, villages) -> dict:
         """Meetings held, suggestions received, adopted, answered and the median days to a
-        reply, for whatever villages this queryset is filtered to. Three queries."""
-        rows = self.filter(year=year)
+        reply in the given villages (a queryset: a township's, a district's). Three queries."""
+        rows = self.filter(year=year, village__in=villages)
         counts = rows.aggregate(
             received=Count("id"),
             adopted=Count("id", filter=Q(status=Suggestion.Status.ADOPTED)),
             answered=Count("id", filter=Q(replied_at__isnull=False)),
         )
         waits = sorted(
-            (replied.date() - received).days
+            (timezone.localtime(replied).date() - received).days
             for received, replied in rows.filter(replied_at__isnull=False).values_list(
                 "received", "replied_at"
             )
         )
         counts["median_days_to_reply"] = statistics.median(waits) if waits else None
-        village_ids = rows.values("village_id")
-        counts["meetings"] = Meeting.objects.filter(
-            village_id__in=village_ids, date__year=year
-        ).count()
+        counts["meetings"] = Meeting.objects.filter(village__in=villages, date__year=year).count()
         return counts
 
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django_ratelimit.decorators import ratelimit
 from villages.models import District, Membership, Township, Village
 from villages.views import get_district_for_user, get_township_for_user, get_village_for_user
 
-from . import services
+from . import open_data, services
 from .forms import (
     AnswerEscalationForm,
     BoardSearchForm,
@@ -83,10 +83,12 @@ def _bound(request, files: bool = False) -> tuple:
 
 
 def _year(request) -> int:
+    """?year=, or this year when it is missing or not a plausible year."""
     try:
-        return int(request.GET.get("year", ""))
+        year = int(request.GET.get("year", ""))
     except ValueError:
         return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
 @require_GET
@@ -111,7 +113,9 @@ def district_overview(request, code: str):
     year = _year(request)
     townships = PledgeList.objects.township_summary(district=district, year=year)
     escalations = Escalation.objects.open_for_district(district).with_project()
-    figures = Suggestion.objects.filter(village__township__district=district).figures(year=year)
+    figures = Suggestion.objects.figures(
+        year=year, villages=Village.objects.filter(township__district=district)
+    )
     return render(
         request,
         "pledges/district_overview.html",
@@ -783,7 +787,7 @@ def township_suggestions(request, code: str):
             v.code,
         )
     )
-    figures = Suggestion.objects.filter(village__township=township).figures(year=year)
+    figures = Suggestion.objects.figures(year=year, villages=township.villages.all())
     return render(
         request,
         "pledges/township_suggestions.html",
@@ -859,9 +863,7 @@ def board_place(request, code: str):
 def _board_district(request, code: str):
     district = get_object_or_404(District, code=code)
     year = _year(request)
-    lists = PledgeList.objects.filter(year=year, village__township__district=district)
-    suggestions = Suggestion.objects.filter(village__township__district=district, year=year)
-    stamp = f"{lists.published().board_stamp()}|{suggestions.board_stamp()}"
+    stamp = open_data.district_stamp(district, year)
 
     def context():
         return {
@@ -873,7 +875,9 @@ def _board_district(request, code: str):
             "outcomes": Project.objects.filter(
                 pledge_list__year=year, pledge_list__village__township__district=district
             ).outcome_rows(),
-            "figures": suggestions.figures(year=year),
+            "figures": Suggestion.objects.figures(
+                year=year, villages=Village.objects.filter(township__district=district)
+            ),
         }
 
     return _board_response(
@@ -889,9 +893,8 @@ def _board_district(request, code: str):
 def _board_township(request, code: str):
     township = get_object_or_404(Township.objects.select_related("district"), code=code)
     year = _year(request)
-    lists = PledgeList.objects.filter(year=year, village__township=township).published()
-    suggestions = Suggestion.objects.filter(village__township=township, year=year)
-    stamp = f"{lists.board_stamp()}|{suggestions.board_stamp()}"
+    lists, _suggestions = open_data.township_querysets(township, year)
+    stamp = open_data.township_stamp(township, year)
 
     def context():
         by_village = {pl.village_id: pl for pl in lists.with_project_counts()}
@@ -903,7 +906,7 @@ def _board_township(request, code: str):
             "outcomes": Project.objects.filter(
                 pledge_list__year=year, pledge_list__village__township=township
             ).outcome_rows(),
-            "figures": suggestions.figures(year=year),
+            "figures": Suggestion.objects.figures(year=year, villages=township.villages.all()),
         }
 
     return _board_response(
@@ -920,9 +923,8 @@ def _board_township(request, code: str):
 def board_village(request, code: str, year: int):
     """A village's published list for a year: projects, prohibitions, adopted suggestions."""
     village = get_object_or_404(Village.objects.with_tree(), code=code)
-    lists = PledgeList.objects.filter(village=village, year=year).published()
-    suggestions = Suggestion.objects.filter(village=village, year=year)
-    stamp = f"{lists.board_stamp()}|{suggestions.board_stamp()}"
+    lists, suggestions = open_data.village_querysets(village, year)
+    stamp = open_data.village_stamp(village, year)
 
     def context():
         pledge_list = lists.first()
@@ -977,3 +979,142 @@ def board_poster(request, code: str, year: int):
             "qr_svg": mark_safe(qr.to_string(encoding="unicode")),
         },
     )
+
+
+# --- Open data (read-only JSON and downloads) ---
+# The board's data as JSON under /api/v1/ (described in static/api/openapi.json) and the
+# district and township tables as CSV and xlsx. Builders and serialisers: pledges/open_data.py.
+
+
+OPEN_JSON = {"ensure_ascii": False}
+
+
+def _api_json(data, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params=OPEN_JSON)
+    response["Access-Control-Allow-Origin"] = "*"  # public, read-only, no cookies needed
+    return response
+
+
+def _api_error(status: int, message: str) -> JsonResponse:
+    return _api_json({"error": message, "status": status}, status=status)
+
+
+def _api_year(request) -> int | None:
+    """?year= (default: this year); None when it is not a year a list can have."""
+    text = request.GET.get("year", "")
+    if not text:
+        return timezone.localdate().year
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit(), not to int()
+        return None
+    year = int(text)
+    return year if open_data.YEAR_MIN <= year <= open_data.YEAR_MAX else None
+
+
+def _api_response(request, *, key: str, stamp: str, build):
+    """As `_board_response`, for JSON: the ETag comes from the board's data stamp (and the
+    language, which the labels are in), 304 when the client has it, else the cached data,
+    else `build()`."""
+    language = get_language()
+    etag = '"' + hashlib.sha1(f"api:{key}|{stamp}|{language}".encode()).hexdigest()[:20] + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        response["Access-Control-Allow-Origin"] = "*"
+    else:
+        cache_key = f"api:{key}:{language}:{etag}"
+        data = cache.get(cache_key)
+        if data is None:
+            data = build()
+            cache.set(cache_key, data, timeout=BOARD_CACHE_SECONDS)
+        response = _api_json(data)
+    response["ETag"] = etag
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@require_GET
+def api_districts(request):
+    """/api/v1/districts/: every district, with the address of its table."""
+    data = open_data.district_index(District.objects.all())
+    stamp = hashlib.sha1(repr(data).encode()).hexdigest()
+    return _api_response(request, key="districts", stamp=stamp, build=lambda: data)
+
+
+@require_GET
+def api_district(request, code: str):
+    """/api/v1/districts/<code>/?year=: the district table, outcomes and suggestion figures."""
+    district = District.objects.filter(code=code).first()
+    if district is None:
+        return _api_error(404, "No district with this code.")
+    year = _api_year(request)
+    if year is None:
+        return _api_error(400, "year must be a year from 2000 to 2100.")
+    return _api_response(
+        request,
+        key=f"d:{code}:{year}",
+        stamp=open_data.district_stamp(district, year),
+        build=lambda: open_data.district_data(district, year),
+    )
+
+
+@require_GET
+def api_township(request, code: str):
+    """/api/v1/townships/<code>/?year=: per village, outcomes and suggestion figures."""
+    township = Township.objects.select_related("district").filter(code=code).first()
+    if township is None:
+        return _api_error(404, "No township with this code.")
+    year = _api_year(request)
+    if year is None:
+        return _api_error(400, "year must be a year from 2000 to 2100.")
+    return _api_response(
+        request,
+        key=f"t:{code}:{year}",
+        stamp=open_data.township_stamp(township, year),
+        build=lambda: open_data.township_data(township, year),
+    )
+
+
+@require_GET
+def api_village(request, code: str, year: int):
+    """/api/v1/villages/<code>/<year>/: the published list; 404 while it is not published."""
+    village = Village.objects.with_tree().filter(code=code).first()
+    if village is None:
+        return _api_error(404, "No village with this code.")
+    pledge_list = None
+    if open_data.YEAR_MIN <= year <= open_data.YEAR_MAX:
+        pledge_list = open_data.village_querysets(village, year)[0].first()
+    if pledge_list is None:
+        return _api_error(404, "The list for this year is not published.")
+    return _api_response(
+        request,
+        key=f"v:{code}:{year}",
+        stamp=open_data.village_stamp(village, year),
+        build=lambda: open_data.village_data(village, year, pledge_list),
+    )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+def board_export(request, code: str, fmt: str):
+    """/board/<code>/export.csv|.xlsx?year=: the district (6 digits) or township (9 digits)
+    table of the board, published lists only."""
+    year = _year(request)
+    if not open_data.YEAR_MIN <= year <= open_data.YEAR_MAX:
+        raise Http404
+    if len(code) == 6:
+        place = get_object_or_404(District, code=code)
+        columns, rows = open_data.district_table(place, year)
+    elif len(code) == 9:
+        place = get_object_or_404(Township, code=code)
+        columns, rows = open_data.township_table(place, year)
+    else:
+        raise Http404
+    if fmt == "xlsx":
+        content = open_data.xlsx_bytes(f"{place.name} {year}", columns, rows)
+        response = HttpResponse(content, content_type=XLSX_TYPE)
+    else:
+        content = open_data.csv_bytes(columns, rows)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pledges-{code}-{year}.{fmt}"'
+    return response

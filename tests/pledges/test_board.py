@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pledges import services
-from pledges.models import PledgeList, Project, Suggestion
+from pledges.models import Meeting, PledgeList, Project, Suggestion
 from tests.factories import DistrictFactory, TownshipFactory, UserFactory, VillageFactory, full_list
 
 Status = PledgeList.Status
@@ -149,6 +149,15 @@ class BoardFreshnessTests(TestCase):
         page = self.client.get(url, HTTP_IF_NONE_MATCH=etag)
         self.assertContains(page, "明年安排")
 
+    def test_a_new_meeting_changes_the_township_and_district_pages(self):
+        urls = [board(self.village.township.code), board(self.village.township.district.code)]
+        etags = {url: self.client.get(url)["ETag"] for url in urls}
+        Meeting.objects.create(village=self.village, date=timezone.localdate())
+        for url in urls:
+            with self.subTest(url=url):
+                page = self.client.get(url, HTTP_IF_NONE_MATCH=etags[url])
+                self.assertContains(page, "<strong>1</strong> 场群众会议")
+
     def test_english_gets_its_own_etag_and_content(self):
         url = board(self.village.code)
         chinese = self.client.get(url)
@@ -186,12 +195,12 @@ class BoardQueryBudgetTests(TestCase):
                 # village: village + tree, list stamp, suggestion stamp | cold: the list,
                 # projects, their updates, photos, prohibitions, suggestions, their projects
                 (board(village.code), 3, 10),
-                # township: township + district, list stamp, suggestion stamp | cold: lists with
-                # counts, villages, outcomes, figures (counts, reply times, meetings)
-                (board(township.code), 3, 9),
-                # district: district, list stamp, suggestion stamp | cold: township summary,
-                # townships, outcomes, figures (3)
-                (board(township.district.code), 3, 9),
+                # township: township + district, list stamp, suggestion stamp, meeting count |
+                # cold: lists with counts, villages, outcomes, figures (counts, replies, meetings)
+                (board(township.code), 4, 10),
+                # district: district, list stamp, suggestion stamp, meeting count | cold:
+                # township summary, townships, outcomes, figures (3)
+                (board(township.district.code), 4, 10),
             ]
             for url, warm, cold in cases:
                 with self.subTest(url=url, n=villages, cache="cold"), self.assertNumQueries(cold):

@@ -12,7 +12,7 @@ from tests.factories import (
     VillageFactory,
     full_list,
 )
-from villages.models import Membership
+from villages.models import Membership, Village
 
 Role = Membership.Role
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -268,7 +268,9 @@ class FiguresTests(Personas):
                 ),
             )
         self.suggestion(received=start)
-        figures = Suggestion.objects.filter(village=self.village).figures(year=year)
+        figures = Suggestion.objects.figures(
+            year=year, villages=Village.objects.filter(pk=self.village.pk)
+        )
         self.assertEqual(
             figures,
             {"received": 4, "adopted": 2, "answered": 3, "median_days_to_reply": 4, "meetings": 1},

@@ -1,0 +1,399 @@
+"""Open data: what the public board shows, as read-only JSON (/api/v1/…, described in
+static/api/openapi.json) and as CSV / xlsx downloads of the district and township tables.
+
+The same querysets as the board pages (views._board_district, _board_township, board_village):
+published lists only, never a suggestion's name, phone, receipt code or hidden text. Every
+field is listed by hand below, so a new model field is never published by accident.
+
+Types: decimals are strings with two places ("1923.00", exact where a float is not), dates
+and times ISO 8601 (times in the site's time zone, with their offset), codes strings.
+"""
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from villages.models import Village
+
+from .models import Category, Meeting, PledgeList, Project, Suggestion
+
+YEAR_MIN, YEAR_MAX = 2000, 2100  # as PledgeList.year's validators
+ANSWERED = [Suggestion.Status.ADOPTED, Suggestion.Status.NOT_ADOPTED, Suggestion.Status.CLOSED]
+SUGGESTIONS_SHOWN = 30  # the newest answers, as on the board page
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def iso_date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def iso_datetime(value) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _place(place, api_name: str | None) -> dict:
+    data = {
+        "code": place.code,
+        "name": place.name,
+        "board_url": reverse("pledges:board_place", args=[place.code]),
+    }
+    if api_name:
+        data["url"] = reverse(api_name, args=[place.code])
+    return data
+
+
+# --- Querysets and data stamps: the same as the board pages' ---------------------------------
+
+
+def district_querysets(district, year: int) -> tuple:
+    lists = PledgeList.objects.filter(year=year, village__township__district=district)
+    suggestions = Suggestion.objects.filter(village__township__district=district, year=year)
+    return lists, suggestions
+
+
+def district_stamp(district, year: int) -> str:
+    lists, suggestions = district_querysets(district, year)
+    meetings = Meeting.objects.filter(village__township__district=district, date__year=year)
+    return f"{lists.published().board_stamp()}|{suggestions.board_stamp()}|{meetings.count()}"
+
+
+def township_querysets(township, year: int) -> tuple:
+    lists = PledgeList.objects.filter(year=year, village__township=township).published()
+    suggestions = Suggestion.objects.filter(village__township=township, year=year)
+    return lists, suggestions
+
+
+def township_stamp(township, year: int) -> str:
+    lists, suggestions = township_querysets(township, year)
+    meetings = Meeting.objects.filter(village__township=township, date__year=year)
+    return f"{lists.board_stamp()}|{suggestions.board_stamp()}|{meetings.count()}"
+
+
+def village_querysets(village, year: int) -> tuple:
+    lists = PledgeList.objects.filter(village=village, year=year).published()
+    suggestions = Suggestion.objects.filter(village=village, year=year)
+    return lists, suggestions
+
+
+def village_stamp(village, year: int) -> str:
+    lists, suggestions = village_querysets(village, year)
+    return f"{lists.board_stamp()}|{suggestions.board_stamp()}"
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def district_index(districts) -> dict:
+    return {"districts": [_place(d, "pledges:api_district") for d in districts]}
+
+
+def district_rows(district, year: int) -> list[dict]:
+    """One row per township, published lists only. Two queries."""
+    rows = []
+    for township in PledgeList.objects.township_summary(
+        district=district, year=year, published_only=True
+    ):
+        summary = township.summary
+        rows.append(
+            {
+                **_place(township, "pledges:api_township"),
+                "villages": township.village_count,
+                "lists_published": summary.get("published_count", 0),
+                "projects": summary.get("project_count", 0),
+                "verified": summary.get("verified_count", 0),
+                "completed": summary.get("completed_count", 0),
+                "overdue": summary.get("overdue_count", 0),
+            }
+        )
+    return rows
+
+
+def township_rows(township, year: int) -> list[dict]:
+    """One row per village; a village without a published list has `list` null and zeros.
+    Two queries."""
+    lists, _suggestions = township_querysets(township, year)
+    by_village = {pl.village_id: pl for pl in lists.with_project_counts()}
+    rows = []
+    for village in township.villages.all():
+        pledge_list = by_village.get(village.pk)
+        row = {
+            "code": village.code,
+            "name": village.name,
+            "board_url": reverse("pledges:board_village", args=[village.code, year]),
+            "url": reverse("pledges:api_village", args=[village.code, year])
+            if pledge_list
+            else None,
+            "list": PledgeList.Status.PUBLISHED.value if pledge_list else None,
+        }
+        for key, name in (
+            ("projects", "project_count"),
+            ("verified", "verified_count"),
+            ("completed", "completed_count"),
+            ("in_progress", "in_progress_count"),
+            ("overdue", "overdue_count"),
+        ):
+            row[key] = getattr(pledge_list, name) if pledge_list else 0
+        rows.append(row)
+    return rows
+
+
+def totals(rows: list[dict], keys: tuple) -> dict:
+    return {key: sum(row[key] for row in rows) for key in keys}
+
+
+def outcomes(projects) -> list[dict]:
+    """Completed and verified quantities by category and unit (`ProjectQuerySet.outcomes`)."""
+    labels = dict(Category.choices)
+    return [
+        {
+            "category": row["category"],
+            "category_label": str(labels.get(row["category"], row["category"])),
+            "unit": row["unit"],
+            "total": decimal_text(row["total"]),
+            "projects": row["projects"],
+        }
+        for row in projects.outcomes()
+    ]
+
+
+def figures(villages, year: int) -> dict:
+    counts = Suggestion.objects.figures(year=year, villages=villages)
+    keys = ("meetings", "received", "answered", "adopted", "median_days_to_reply")
+    return {key: counts[key] for key in keys}
+
+
+DISTRICT_TOTAL_KEYS = (
+    "villages",
+    "lists_published",
+    "projects",
+    "verified",
+    "completed",
+    "overdue",
+)
+TOWNSHIP_TOTAL_KEYS = ("projects", "verified", "completed", "in_progress", "overdue")
+
+
+def district_data(district, year: int) -> dict:
+    """Nine queries with the stamp, whatever the number of townships and villages."""
+    _lists, suggestions = district_querysets(district, year)
+    rows = district_rows(district, year)
+    return {
+        "district": _place(district, "pledges:api_district"),
+        "year": year,
+        "townships": rows,
+        "totals": totals(rows, DISTRICT_TOTAL_KEYS),
+        "outcomes": outcomes(
+            Project.objects.filter(
+                pledge_list__year=year, pledge_list__village__township__district=district
+            )
+        ),
+        "figures": figures(Village.objects.filter(township__district=district), year),
+    }
+
+
+def township_data(township, year: int) -> dict:
+    _lists, suggestions = township_querysets(township, year)
+    rows = township_rows(township, year)
+    return {
+        "township": {
+            **_place(township, "pledges:api_township"),
+            "district": _place(township.district, "pledges:api_district"),
+        },
+        "year": year,
+        "villages": rows,
+        "totals": {
+            "villages": len(rows),
+            "lists_published": sum(row["list"] is not None for row in rows),
+            **totals(rows, TOWNSHIP_TOTAL_KEYS),
+        },
+        "outcomes": outcomes(
+            Project.objects.filter(pledge_list__year=year, pledge_list__village__township=township)
+        ),
+        "figures": figures(township.villages.all(), year),
+    }
+
+
+def _project(project: Project) -> dict:
+    return {
+        "number": project.number,
+        "title": project.title,
+        "category": project.category,
+        "category_label": str(project.get_category_display()),
+        "status": project.status,
+        "status_label": str(project.get_status_display()),
+        "percent_done": project.percent_done,
+        "target_quantity": decimal_text(project.target_quantity),
+        "unit": project.unit,
+        "lead_name": project.lead_name,
+        "lead_post": project.lead_post,
+        "planned_start": iso_date(project.planned_start),
+        "planned_finish": iso_date(project.planned_finish),
+        "verified_at": iso_datetime(project.verified_at),
+        "is_overdue": project.is_overdue,
+    }
+
+
+def _suggestion(suggestion: Suggestion, pledge_list: PledgeList) -> dict:
+    # Whitelist: never name, phone, receipt code, hiding reason.
+    return {
+        "received": iso_date(suggestion.received),
+        "category": suggestion.category,
+        "status": suggestion.status,
+        "status_label": str(suggestion.get_status_display()),
+        "text": None if suggestion.is_hidden else suggestion.text,
+        "reply": suggestion.reply,
+        "replied_at": iso_datetime(suggestion.replied_at),
+        "adopted_projects": [
+            project.number
+            for project in suggestion.projects.all()
+            if project.pledge_list_id == pledge_list.pk
+        ],
+    }
+
+
+def public_answers(suggestions):
+    """The answered, visible suggestions the board page shows, newest answers first."""
+    return (
+        suggestions.visible_to_public()
+        .filter(status__in=ANSWERED)
+        .exclude(reply="")
+        .order_by("-replied_at")
+        .prefetch_related("projects")[:SUGGESTIONS_SHOWN]
+    )
+
+
+def village_data(village, year: int, pledge_list: PledgeList) -> dict:
+    """A published list: projects, prohibitions and answered suggestions. Four queries."""
+    _lists, suggestions = village_querysets(village, year)
+    township = village.township
+    return {
+        "village": {
+            "code": village.code,
+            "name": village.name,
+            "kind": village.kind,
+            "board_url": reverse("pledges:board_village", args=[village.code, year]),
+            "url": reverse("pledges:api_village", args=[village.code, year]),
+            "township": _place(township, "pledges:api_township"),
+            "district": _place(township.district, "pledges:api_district"),
+        },
+        "year": year,
+        "list": {
+            "status": pledge_list.status,
+            "published_at": iso_datetime(pledge_list.published_at),
+        },
+        "projects": [_project(project) for project in pledge_list.projects.all()],
+        "prohibitions": [
+            {"number": prohibition.number, "text": prohibition.text}
+            for prohibition in pledge_list.prohibitions.all()
+        ],
+        "suggestions": [_suggestion(s, pledge_list) for s in public_answers(suggestions)],
+    }
+
+
+# --- Downloads -------------------------------------------------------------------------------
+
+# (key of the row, Chinese header)
+DISTRICT_COLUMNS = [
+    ("code", "区划代码"),
+    ("name", "镇(街道)"),
+    ("villages", "村(社区)数"),
+    ("lists_published", "已公示清单数"),
+    ("projects", "民生实事"),
+    ("verified", "已验收销号"),
+    ("completed", "已完成待验收"),
+    ("overdue", "逾期"),
+]
+TOWNSHIP_COLUMNS = [
+    ("code", "区划代码"),
+    ("name", "村(社区)"),
+    ("list", "清单"),
+    ("projects", "民生实事"),
+    ("verified", "已验收销号"),
+    ("completed", "已完成待验收"),
+    ("in_progress", "进行中"),
+    ("overdue", "逾期"),
+]
+LIST_LABELS = {PledgeList.Status.PUBLISHED.value: "已公示", None: "未公示"}
+TOTAL_LABEL = "合计"
+
+
+def district_table(district, year: int) -> tuple[list, list[dict]]:
+    rows = district_rows(district, year)
+    total = {"code": "", "name": TOTAL_LABEL, **totals(rows, DISTRICT_TOTAL_KEYS)}
+    return DISTRICT_COLUMNS, [*rows, total]
+
+
+def township_table(township, year: int) -> tuple[list, list[dict]]:
+    rows = township_rows(township, year)
+    for row in rows:
+        row["list"] = LIST_LABELS[row["list"]]
+    total = {
+        "code": "",
+        "name": TOTAL_LABEL,
+        "list": f"{sum(row['list'] == LIST_LABELS['published'] for row in rows)}/{len(rows)}",
+        **totals(rows, TOWNSHIP_TOTAL_KEYS),
+    }
+    return TOWNSHIP_COLUMNS, [*rows, total]
+
+
+# A cell starting with one of these is a formula to Excel or LibreOffice (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def csv_bytes(columns: list, rows: list[dict]) -> bytes:
+    """UTF-8 with a BOM, so Excel opens the Chinese right; text quoted, numbers bare."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([header for _key, header in columns])
+    for row in rows:
+        writer.writerow(
+            [
+                spreadsheet_text(value) if isinstance(value, str) else value
+                for value in (row[key] for key, _header in columns)
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
+
+
+def xlsx_bytes(title: str, columns: list, rows: list[dict]) -> bytes:
+    """Text cells are written as strings, never as formulas; codes are text (format "@")."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE_FORBIDDEN.sub(" ", title)[:31] or "Sheet1"
+    sheet.append([header for _key, header in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row_number, row in enumerate(rows, start=2):
+        for column_number, (key, _header) in enumerate(columns, start=1):
+            value = row[key]
+            cell = sheet.cell(row=row_number, column=column_number)
+            if isinstance(value, str):
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell.data_type = "s"  # "=…" would otherwise be stored as a formula
+            else:
+                cell.value = value
+            if key == "code":
+                cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 20
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
