@@ -12,6 +12,8 @@ admin.site.site_header = _("Livelihood pledges administration")
 admin.site.site_title = _("Livelihood pledges")
 
 urlpatterns = [
+    # First: the public board is the hottest path, and URL resolution walks this list.
+    path("", include("pledges.urls")),
     path("", pledge_views.home, name="home"),
     path("healthz/", village_views.healthz, name="healthz"),
     path(
@@ -26,10 +28,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/<str:code>/", village_views.switch_language, name="switch_language"),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
-    path("", include("pledges.urls")),
 ]
 
 if settings.DEBUG:

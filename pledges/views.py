@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -803,24 +803,45 @@ def township_suggestions(request, code: str):
 # --- Public board ----------------------------------------------------------------------------
 
 
-def _board_response(request, *, key: str, stamp: str, template: str, context, title: str):
-    """Serve a board page from its data stamp: 304 when the browser has it, else the cached
-    content, else render it. The stamp changes with every write to what the page shows, so a
-    cached page is never stale; nothing user-specific (no CSRF token) is in the cached part."""
-    language = get_language()
-    etag = '"' + hashlib.sha1(f"{key}|{stamp}|{language}".encode()).hexdigest()[:20] + '"'
+def _board_response(request, *, kind: str, code: str, year: int, template: str, context):
+    """Serve a board page from its data stamp (one query): 304 when the browser has it, else
+    the cached page, else build it. The stamp changes with every write to what the page shows,
+    so a cached page is never stale. Visitors who are not logged in (nearly all) get the whole
+    page from the cache: it holds nothing per visitor (no form, no CSRF token). Logged-in
+    users get the cached content inside a freshly rendered frame with their own header."""
+    stamp = open_data.place_stamp(kind, code, year)
+    if stamp is None:
+        raise Http404
+    key = f"{kind}:{code}:{year}:{get_language()}:{stamp}"
+    etag = '"' + hashlib.sha1(key.encode()).hexdigest()[:20] + '"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
-    else:
-        cache_key = f"board:{key}:{language}:{etag}"
-        content = cache.get(cache_key)
-        if content is None:
-            content = render_to_string(template, context())
-            cache.set(cache_key, content, timeout=BOARD_CACHE_SECONDS)
+    elif request.user.is_authenticated:
+        title, content = _board_content(etag, template, context)
         response = render(request, "pledges/board/page.html", {"content": content, "title": title})
+    else:
+        page = cache.get(f"board-page:{etag}")
+        if page is None:
+            title, content = _board_content(etag, template, context)
+            page = render_to_string(
+                "pledges/board/page.html", {"content": content, "title": title}, request=request
+            )
+            cache.set(f"board-page:{etag}", page, timeout=BOARD_CACHE_SECONDS)
+        response = HttpResponse(page)
     response["ETag"] = etag
-    patch_cache_control(response, no_cache=True)  # always revalidate: 304 is cheap
+    patch_cache_control(response, no_cache=True)  # always revalidate: a 304 is cheap
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
+
+
+def _board_content(etag: str, template: str, context) -> tuple[str, str]:
+    """The page's own part (title, HTML), from the cache or built now."""
+    cached = cache.get(f"board:{etag}")
+    if cached is None:
+        data = context()
+        cached = (data["title"], render_to_string(template, data))
+        cache.set(f"board:{etag}", cached, timeout=BOARD_CACHE_SECONDS)
+    return cached
 
 
 BOARD_CACHE_SECONDS = 24 * 3600
@@ -861,12 +882,12 @@ def board_place(request, code: str):
 
 
 def _board_district(request, code: str):
-    district = get_object_or_404(District, code=code)
     year = _year(request)
-    stamp = open_data.district_stamp(district, year)
 
     def context():
+        district = get_object_or_404(District, code=code)
         return {
+            "title": f"{district.name} {year}",
             "district": district,
             "year": year,
             "townships": PledgeList.objects.township_summary(
@@ -882,23 +903,23 @@ def _board_district(request, code: str):
 
     return _board_response(
         request,
-        key=f"d:{code}:{year}",
-        stamp=stamp,
+        kind="district",
+        code=code,
+        year=year,
         context=context,
         template="pledges/board/district.html",
-        title=f"{district.name} {year}",
     )
 
 
 def _board_township(request, code: str):
-    township = get_object_or_404(Township.objects.select_related("district"), code=code)
     year = _year(request)
-    lists, _suggestions = open_data.township_querysets(township, year)
-    stamp = open_data.township_stamp(township, year)
 
     def context():
+        township = get_object_or_404(Township.objects.select_related("district"), code=code)
+        lists, _suggestions = open_data.township_querysets(township, year)
         by_village = {pl.village_id: pl for pl in lists.with_project_counts()}
         return {
+            "title": f"{township.name} {year}",
             "township": township,
             "year": year,
             "rows": [(v, by_village.get(v.pk)) for v in township.villages.all()],
@@ -911,24 +932,24 @@ def _board_township(request, code: str):
 
     return _board_response(
         request,
-        key=f"t:{code}:{year}",
-        stamp=stamp,
+        kind="township",
+        code=code,
+        year=year,
         context=context,
         template="pledges/board/township.html",
-        title=f"{township.name} {year}",
     )
 
 
 @require_GET
 def board_village(request, code: str, year: int):
     """A village's published list for a year: projects, prohibitions, adopted suggestions."""
-    village = get_object_or_404(Village.objects.with_tree(), code=code)
-    lists, suggestions = open_data.village_querysets(village, year)
-    stamp = open_data.village_stamp(village, year)
 
     def context():
+        village = get_object_or_404(Village.objects.with_tree(), code=code)
+        lists, suggestions = open_data.village_querysets(village, year)
         pledge_list = lists.first()
         return {
+            "title": f"{village.name} {year}",
             "village": village,
             "year": year,
             "pledge_list": pledge_list,
@@ -949,11 +970,11 @@ def board_village(request, code: str, year: int):
 
     return _board_response(
         request,
-        key=f"v:{code}:{year}",
-        stamp=stamp,
+        kind="village",
+        code=code,
+        year=year,
         context=context,
         template="pledges/board/village.html",
-        title=f"{village.name} {year}",
     )
 
 

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from .models import District, Township, Village
@@ -59,3 +61,24 @@ def village_detail(request, code: str):
 def healthz(request):
     """A trivial view: load balancers probe it, and benchmarks measure against it."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def switch_language(request, code: str):
+    """Change the page language with a plain link (a cookie, nothing else): pages then carry
+    no per-visitor form, so public pages can be cached whole."""
+    next_url = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response

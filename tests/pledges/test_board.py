@@ -192,15 +192,15 @@ class BoardQueryBudgetTests(TestCase):
             township = self.build(villages)
             village = township.villages.first()
             cases = [
-                # village: village + tree, list stamp, suggestion stamp | cold: the list,
-                # projects, their updates, photos, prohibitions, suggestions, their projects
-                (board(village.code), 3, 10),
-                # township: township + district, list stamp, suggestion stamp, meeting count |
-                # cold: lists with counts, villages, outcomes, figures (counts, replies, meetings)
-                (board(township.code), 4, 10),
-                # district: district, list stamp, suggestion stamp, meeting count | cold:
-                # township summary, townships, outcomes, figures (3)
-                (board(township.district.code), 4, 10),
+                # every page, warm: the one-query data stamp (then the cache, or a 304)
+                # village, cold: + village with tree, the list, projects, their updates,
+                # photos, prohibitions, answered suggestions, their projects
+                (board(village.code), 1, 9),
+                # township, cold: + township with district, lists with counts, villages,
+                # outcomes, figures (counts, reply times, meetings)
+                (board(township.code), 1, 8),
+                # district, cold: + district, township summary, townships, outcomes, figures (3)
+                (board(township.district.code), 1, 8),
             ]
             for url, warm, cold in cases:
                 with self.subTest(url=url, n=villages, cache="cold"), self.assertNumQueries(cold):

@@ -601,13 +601,13 @@ class QueryBudgetTests(TestCase):
         for villages in (1, 6):
             township, _village = self.build(villages)
             url = api("api_district", township.district.code)
-            # district, list stamp, suggestion stamp, meeting count, per-township summary,
-            # townships with village counts, outcomes, figures (counts, reply times, meetings)
-            with self.subTest(villages=villages), self.assertNumQueries(10):
+            # district, data stamp, per-township summary, townships with village counts,
+            # outcomes, figures (counts, reply times, meetings)
+            with self.subTest(villages=villages), self.assertNumQueries(8):
                 response = self.client.get(url)
             self.assertEqual(response.json()["totals"]["projects"], villages * 10)
-            # district, list stamp, suggestion stamp, meeting count
-            with self.subTest(villages=villages), self.assertNumQueries(4):
+            # district, data stamp
+            with self.subTest(villages=villages), self.assertNumQueries(2):
                 again = self.client.get(url, headers={"If-None-Match": response["ETag"]})
             self.assertEqual(again.status_code, 304)
 
@@ -615,9 +615,9 @@ class QueryBudgetTests(TestCase):
         for villages in (1, 6):
             township, _village = self.build(villages)
             url = api("api_township", township.code)
-            # township with district, list stamp, suggestion stamp, meeting count, lists with
-            # project counts, villages, outcomes, figures (counts, reply times, meetings)
-            with self.subTest(villages=villages), self.assertNumQueries(10):
+            # township with district, data stamp, lists with project counts, villages,
+            # outcomes, figures (counts, reply times, meetings)
+            with self.subTest(villages=villages), self.assertNumQueries(8):
                 response = self.client.get(url)
             self.assertEqual(len(response.json()["villages"]), villages + 1)
 
@@ -625,9 +625,9 @@ class QueryBudgetTests(TestCase):
         for villages in (1, 6):
             _township, village = self.build(villages)
             url = api("api_village", village.code, YEAR, year=None)
-            # village with tree, the published list, list stamp, suggestion stamp,
-            # projects, prohibitions, answered suggestions, their adopted projects
-            with self.subTest(villages=villages), self.assertNumQueries(8):
+            # village with tree, the published list, data stamp, projects, prohibitions,
+            # answered suggestions, their adopted projects
+            with self.subTest(villages=villages), self.assertNumQueries(7):
                 response = self.client.get(url)
             self.assertEqual(len(response.json()["suggestions"]), villages)
 
