@@ -66,45 +66,47 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
     Raw SQL on purpose: this runs on every board request (and every 304), where building the
     same thing through the ORM cost more than the queries themselves."""
     village, township, district = (m._meta.db_table for m in (Village, Township, District))
-    villages = {
-        "village": "SELECT place.id",
-        "township": f"SELECT id FROM {village} WHERE township_id = place.id",
-        "district": f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
-        " WHERE t.district_id = place.id",
-    }[kind]
-    table = {"village": village, "township": township, "district": district}[kind]
     pledge_list, project, suggestion, meeting = (
         m._meta.db_table for m in (PledgeList, Project, Suggestion, Meeting)
     )
-    lists = (
-        f"SELECT id FROM {pledge_list} WHERE year = %s AND status = %s"
-        f" AND village_id IN ({villages})"
+    table, villages = {
+        "village": (village, f"SELECT id FROM {village} WHERE code = %s"),
+        "township": (
+            township,
+            f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
+            " WHERE t.code = %s",
+        ),
+        "district": (
+            district,
+            f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
+            f" JOIN {district} d ON t.district_id = d.id WHERE d.code = %s",
+        ),
+    }[kind]
+    sql = (
+        f"WITH v AS ({villages}),"
+        f" lp AS (SELECT MAX(l.modified) AS a, MAX(p.modified) AS b, COUNT(p.id) AS c"
+        f" FROM {pledge_list} l LEFT JOIN {project} p ON p.pledge_list_id = l.id"
+        f" WHERE l.year = %s AND l.status = %s AND l.village_id IN (SELECT id FROM v)),"
+        f" s AS (SELECT MAX(modified) AS d, COUNT(*) AS e FROM {suggestion}"
+        f" WHERE year = %s AND village_id IN (SELECT id FROM v)),"
+        f" m AS (SELECT COUNT(*) AS f FROM {meeting}"
+        f" WHERE date BETWEEN %s AND %s AND village_id IN (SELECT id FROM v)),"
+        f" x AS (SELECT COUNT(*) AS g FROM {table} WHERE code = %s)"
+        " SELECT g, a, b, c, d, e, f FROM lp, s, m, x"
     )
-    published = [year, PledgeList.Status.PUBLISHED]
+    params = [
+        code,
+        year,
+        PledgeList.Status.PUBLISHED,
+        year,
+        datetime.date(year, 1, 1),
+        datetime.date(year, 12, 31),
+        code,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(modified) FROM {pledge_list} WHERE id IN ({lists})),"
-            f" (SELECT MAX(modified) FROM {project} WHERE pledge_list_id IN ({lists})),"
-            f" (SELECT COUNT(*) FROM {project} WHERE pledge_list_id IN ({lists})),"
-            f" (SELECT MAX(modified) FROM {suggestion} WHERE year = %s"
-            f" AND village_id IN ({villages})),"
-            f" (SELECT COUNT(*) FROM {suggestion} WHERE year = %s AND village_id IN ({villages})),"
-            f" (SELECT COUNT(*) FROM {meeting} WHERE date BETWEEN %s AND %s"
-            f" AND village_id IN ({villages}))"
-            f" FROM {table} place WHERE place.code = %s",
-            [
-                *published,
-                *published,
-                *published,
-                year,
-                year,
-                datetime.date(year, 1, 1),
-                datetime.date(year, 12, 31),
-                code,
-            ],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else "|".join(str(value) for value in row)
+    return "|".join(str(value) for value in row[1:]) if row[0] else None
 
 
 def district_querysets(district, year: int) -> tuple:
