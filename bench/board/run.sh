@@ -1,0 +1,403 @@
+#!/usr/bin/env bash
+# Load benchmark of the public pledge board against the trivial /healthz/ view.
+#
+#   bash bench/board/run.sh                 # both sizes (119 and 30000 villages), ~15 min
+#   SIZES=119 bash bench/board/run.sh       # the demo size only, ~1 min
+#   REUSE=1 bash bench/board/run.sh         # reuse (and keep) already seeded bench databases
+#
+# For each size: a fresh PostgreSQL database (bench_board_<N>), migrate, seed_demo --villages N,
+# an empty Redis cache DB, gunicorn (sync workers) on 127.0.0.1, a check that each page answers
+# 200 with the expected Chinese text, then wrk on 127.0.0.1 only. Prints one table per size and
+# exits 0: it is a report, not a gate. See bench/README.md for the settings and what it measures.
+
+set -uo pipefail
+
+# Everything is in main(), read whole before it runs: editing this file cannot disturb a run.
+main() {
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT" || exit 0
+
+# --- Settings (all overridable from the environment) ---
+SIZES=${SIZES:-"119 30000"}
+DURATION=${DURATION:-10}          # seconds of measured load per page
+WARMUP=${WARMUP:-2}               # seconds of unmeasured load per page just before
+THREADS=${THREADS:-2}             # wrk threads
+CONNECTIONS=${CONNECTIONS:-16}    # wrk connections
+WORKERS=${WORKERS:-2}             # gunicorn sync workers (the machine has 2 cores)
+REUSE=${REUSE:-0}                 # 1: use an existing seeded bench DB of the right size
+KEEP_DB=${KEEP_DB:-$REUSE}        # 1: leave the bench DBs in place at the end
+DB_PREFIX=${DB_PREFIX:-bench_board_}
+LOCK_FILE=${LOCK_FILE:-/tmp/bench-board.lock}
+LOCK_WAIT=${LOCK_WAIT:-1200}      # seconds to wait for another run of this script to finish
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/9}
+SEED_TIMEOUT=${SEED_TIMEOUT:-1800}  # seconds allowed for seed_demo at one size
+PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
+LUA="$HERE/report.lua"
+# Targets: requests/s of the page as a share of /healthz/'s in the same run.
+TARGET_VILLAGE=${TARGET_VILLAGE:-0.5}
+TARGET_TOWNSHIP=${TARGET_TOWNSHIP:-0.3}
+TARGET_DISTRICT=${TARGET_DISTRICT:-0.3}
+EXPECT_TEXT="年度承诺"
+
+WORK=$(mktemp -d /tmp/bench-board.XXXXXX)
+GUNICORN_PID=""
+DBS_USED=()
+START=$(date +%s)
+
+# Progress goes to the script's own stderr (fd 3) even from a trap that runs while a command's
+# output is redirected to a log file.
+exec 3>&2 4>&1
+log() { printf '[bench %s +%ds] %s\n' "$(date +%H:%M:%S)" "$(($(date +%s) - START))" "$*" >&3; }
+psql_() { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -q -v ON_ERROR_STOP=1 "$@"; }
+sql() { local db=$1; shift; psql_ -d "$db" -At -c "$*"; }
+
+stop_gunicorn() {
+  [ -n "$GUNICORN_PID" ] || return 0
+  if kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill -TERM "$GUNICORN_PID" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$GUNICORN_PID" 2>/dev/null
+  fi
+  wait "$GUNICORN_PID" 2>/dev/null
+  GUNICORN_PID=""
+}
+
+cleanup() {
+  exec >&4 2>&3
+  stop_gunicorn
+  if [ "$KEEP_DB" != 1 ]; then
+    for db in "${DBS_USED[@]}"; do
+      psql_ -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
+        && log "dropped database $db"
+    done
+  elif [ ${#DBS_USED[@]} -gt 0 ]; then
+    log "kept database(s): ${DBS_USED[*]} (drop with: psql -h $PG_HOST -U $PG_USER -c 'DROP DATABASE <name>')"
+  fi
+  redis-cli -u "$BENCH_REDIS_URL" flushdb >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# One run at a time on a machine: two would share the CPU (and the Redis DB).
+exec 9>"$LOCK_FILE"
+if ! flock -n 9; then
+  log "another run of bench/board holds $LOCK_FILE: waiting up to ${LOCK_WAIT}s"
+  flock -w "$LOCK_WAIT" 9 || { echo "bench/board: another run is still going; nothing measured."; exit 0; }
+fi
+trap 'log "interrupted"; [ -n "$CHILD" ] && kill -TERM "$CHILD" 2>/dev/null; exit 0' INT TERM
+
+# bounded SECONDS COMMAND...: COMMAND under timeout, in the background so that a signal to this
+# script is handled at once (bash runs traps only between foreground commands).
+CHILD=""
+bounded() {
+  local secs=$1; shift
+  timeout "$secs" "$@" &
+  CHILD=$!
+  wait "$CHILD"
+  local rc=$?
+  CHILD=""
+  return $rc
+}
+
+# --- Environment of the app (production-like, on loopback) ---
+export DEBUG=False
+export ALLOWED_HOSTS=127.0.0.1,localhost
+export SECRET_KEY=bench-board-secret-key-not-used-anywhere-else-0123456789abcdef
+export SECURE_SSL_REDIRECT=False SECURE_HSTS_SECONDS=0
+export SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False
+export CONN_MAX_AGE=60
+export REDIS_URL=$BENCH_REDIS_URL
+export STATIC_ROOT=$WORK/static
+export LOG_LEVEL=${LOG_LEVEL:-WARNING}
+
+# --- Tools ---
+if ! command -v wrk >/dev/null 2>&1; then
+  log "wrk not found: installing the Debian package"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq wrk) >"$WORK/apt.log" 2>&1 || tail -5 "$WORK/apt.log" >&2
+  else
+    (sudo -n apt-get update -qq && sudo -n apt-get install -y -qq wrk) >"$WORK/apt.log" 2>&1 || true
+  fi
+fi
+for tool in wrk curl psql redis-cli timeout; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "bench/board: $tool is missing; nothing measured." ; exit 0
+  fi
+done
+if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT" 2>/dev/null && ! psql_ -d postgres -c "select 1" >/dev/null 2>&1; then
+  echo "bench/board: PostgreSQL at $PG_HOST:$PG_PORT is not reachable; nothing measured."; exit 0
+fi
+if ! redis-cli -u "$BENCH_REDIS_URL" ping >/dev/null 2>&1; then
+  echo "bench/board: Redis at $BENCH_REDIS_URL is not reachable; nothing measured."; exit 0
+fi
+
+log "collectstatic into $STATIC_ROOT"
+if ! bounded 300 "$PYTHON" manage.py collectstatic --noinput -v0 >"$WORK/collectstatic.log" 2>&1; then
+  tail -20 "$WORK/collectstatic.log" >&2
+  echo "bench/board: collectstatic failed; nothing measured."; exit 0
+fi
+
+# Pledge year the board shows by default (timezone.localdate() in Asia/Shanghai).
+YEAR=$(TZ=Asia/Shanghai date +%Y)
+
+# prepare_db N DB: a migrated database seeded with N villages (reused when REUSE=1 and it fits).
+prepare_db() {
+  local n=$1 db=$2
+  export DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$db"
+  if [ "$REUSE" = 1 ] && [ -n "$(sql postgres "SELECT 1 FROM pg_database WHERE datname='$db'")" ]; then
+    local villages published
+    villages=$(sql "$db" "SELECT count(*) FROM villages_village" 2>/dev/null)
+    published=$(sql "$db" "SELECT count(*) FROM pledges_pledgelist WHERE year=$YEAR AND status='published'" 2>/dev/null)
+    if [ "${villages:-0}" = "$n" ] && [ "${published:-0}" -gt 0 ]; then
+      log "REUSE=1: $db has $villages villages, $published published lists for $YEAR; migrating only"
+      bounded 600 "$PYTHON" manage.py migrate --noinput -v0 >"$WORK/migrate-$n.log" 2>&1 \
+        || { tail -20 "$WORK/migrate-$n.log" >&2; return 1; }
+      analyze_db "$db"
+      return 0
+    fi
+    log "REUSE=1 but $db does not hold $n villages with published $YEAR lists: rebuilding it"
+  fi
+  log "creating database $db"
+  psql_ -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || return 1
+  psql_ -d postgres -c "CREATE DATABASE \"$db\"" || return 1
+  log "migrate"
+  bounded 600 "$PYTHON" manage.py migrate --noinput -v0 >"$WORK/migrate-$n.log" 2>&1 \
+    || { tail -20 "$WORK/migrate-$n.log" >&2; return 1; }
+  log "seed_demo --villages $n (timeout ${SEED_TIMEOUT}s)"
+  local t0=$(date +%s)
+  bounded "$SEED_TIMEOUT" "$PYTHON" manage.py seed_demo --villages "$n" >"$WORK/seed-$n.log" 2>&1 \
+    || { tail -20 "$WORK/seed-$n.log" >&2; return 1; }
+  log "seeded $n villages in $(($(date +%s) - t0)) s"
+  analyze_db "$db"
+}
+
+# Planner statistics as a database in service would have them: right after a bulk load
+# autovacuum may not have analyzed the tables yet, and stale estimates pick sequential scans.
+analyze_db() {
+  log "ANALYZE $1"
+  bounded 600 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -q -d "$1" -c "ANALYZE" >/dev/null \
+    || log "ANALYZE failed"
+}
+
+free_port() {
+  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_gunicorn() {
+  local n=$1
+  PORT=${BENCH_PORT:-$(free_port)}
+  BASE="http://127.0.0.1:$PORT"
+  "$GUNICORN" config.wsgi -w "$WORKERS" -k sync -b "127.0.0.1:$PORT" \
+    --log-level warning --error-logfile "$WORK/gunicorn-$n.log" 9>&- &
+  GUNICORN_PID=$!
+  GUNICORN_STARTED=$(date +%s)
+  for _ in $(seq 1 150); do
+    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/healthz/")" = 200 ]; then
+      log "gunicorn (pid $GUNICORN_PID, $WORKERS sync workers) answers on $BASE"
+      return 0
+    fi
+    kill -0 "$GUNICORN_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  tail -30 "$WORK/gunicorn-$n.log" >&2
+  return 1
+}
+
+# check_page URL EXPECTED-TEXT...: 200 and every text in the body; prints the first-hit time.
+check_page() {
+  local url=$1; shift
+  local out code secs
+  out=$(curl -s -m 60 -o "$WORK/body" -D "$WORK/headers" -w '%{http_code} %{time_total}' "$url")
+  code=${out%% *}; secs=${out#* }
+  if [ "$code" != 200 ]; then
+    log "CHECK FAILED: $url answered $code"; head -c 600 "$WORK/body" >&2; echo >&2; return 1
+  fi
+  for text in "$@"; do
+    if ! grep -qF -- "$text" "$WORK/body"; then
+      log "CHECK FAILED: $url has no \"$text\""; return 1
+    fi
+  done
+  log "check ok: $url 200, $(wc -c <"$WORK/body") bytes, has: $*; first (cold cache) request $(awk -v s="$secs" 'BEGIN{printf "%.1f", s*1000}') ms"
+}
+
+# load NAME URL [HEADER]: warm-up, then the measured run; sets RESULT="rps p95 statuses errors".
+# --- CPU taken by other processes during a measured run ---
+# The machine may be shared: other processes' CPU during a run lowers its req/s. Measured as
+# all busy CPU (/proc/stat) minus this benchmark's own: gunicorn and its workers, the
+# PostgreSQL backends of the bench DB, redis-server, and this script's children (wrk).
+CLK_TCK=$(getconf CLK_TCK)
+busy_jiffies() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+our_pids() {
+  echo "$GUNICORN_PID" $(pgrep -P "$GUNICORN_PID") $(pgrep -x redis-server) \
+    $(sql postgres "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB'" 2>/dev/null)
+}
+pids_jiffies() {  # utime + stime of the pids still there
+  local p
+  for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; echo; done \
+    | awk 'NF { sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
+}
+kids_seconds() {  # user + system CPU of this script's finished children, into KIDS (bash `times`)
+  times >"$WORK/times"  # not in a $(...) subshell: that would report the subshell's children
+  KIDS=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } }
+    END { printf "%.3f", s }' "$WORK/times")
+}
+
+load() {
+  local name=$1 url=$2 header=${3:-}
+  local args=(-t "$THREADS" -c "$CONNECTIONS" -s "$LUA")
+  [ -n "$header" ] && args+=(-H "$header")
+  bounded $((WARMUP + 30)) wrk "${args[@]}" -d "${WARMUP}s" "$url" >/dev/null 2>&1
+  local pids0 ours0 busy0 kids0 t0
+  pids0=$(our_pids); ours0=$(pids_jiffies $pids0); kids_seconds; kids0=$KIDS
+  busy0=$(busy_jiffies); t0=$(date +%s.%N)
+  bounded $((DURATION + 30)) wrk "${args[@]}" -d "${DURATION}s" --latency "$url" >"$WORK/wrk-$name.txt" 2>&1
+  local busy1 t1 ours1 kids1 other
+  busy1=$(busy_jiffies); t1=$(date +%s.%N)
+  ours1=$(pids_jiffies $(echo $pids0 $(our_pids) | tr ' ' '\n' | sort -u)); kids_seconds; kids1=$KIDS
+  other=$(awk -v b0="$busy0" -v b1="$busy1" -v o0="$ours0" -v o1="$ours1" -v k0="$kids0" \
+    -v k1="$kids1" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" 'BEGIN {
+      x = ((b1 - b0) - (o1 - o0)) / hz - (k1 - k0); if (x < 0) x = 0
+      printf "%.2f", (t1 > t0 ? x / (t1 - t0) : 0) }')
+  local line
+  line=$(grep '^BENCH ' "$WORK/wrk-$name.txt")
+  if [ -z "$line" ]; then
+    log "wrk gave no result for $url:"; tail -20 "$WORK/wrk-$name.txt" >&2
+    RESULT="0 0 - - $other"; return 1
+  fi
+  [ "${VERBOSE:-0}" = 1 ] && cat "$WORK/wrk-$name.txt" >&2
+  local rps p95 statuses errors
+  rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
+  p95=$(sed -E 's/.* p95_ms=([0-9.]+).*/\1/' <<<"$line")
+  statuses=$(sed -E 's/.* statuses=([^ ]*).*/\1/' <<<"$line")
+  errors=$(sed -E 's/.* errors=([^ ]*).*/\1/' <<<"$line")
+  RESULT="$rps $p95 ${statuses:--} $errors $other"
+  log "$name: $line other_cpu_cores=$other"
+}
+
+bench_size() {
+  # A name of this run's own, unless the database is meant to be reused or kept: another
+  # process dropping or seeding bench_board_<N> at the same time cannot touch this run's.
+  local n=$1 db="${DB_PREFIX}${n}"
+  if [ "$REUSE" != 1 ] && [ "$KEEP_DB" != 1 ]; then db="${DB_PREFIX}${n}_$$"; fi
+  DBS_USED+=("$db")
+  BENCH_DB=$db
+  prepare_db "$n" "$db" || { echo "size $n: database preparation failed; skipped."; return; }
+  redis-cli -u "$BENCH_REDIS_URL" flushdb >/dev/null
+
+  # Places from the middle of the data; the village one with a published list this year.
+  local district township village
+  district=$(sql "$db" "SELECT code || '|' || name FROM villages_district ORDER BY code
+    OFFSET (SELECT count(*) / 2 FROM villages_district) LIMIT 1")
+  township=$(sql "$db" "SELECT t.code || '|' || t.name FROM villages_township t
+    JOIN villages_district d ON d.id = t.district_id WHERE d.code = '${district%%|*}' ORDER BY t.code
+    OFFSET (SELECT count(*) / 2 FROM villages_township t2 JOIN villages_district d2
+            ON d2.id = t2.district_id WHERE d2.code = '${district%%|*}') LIMIT 1")
+  village=$(sql "$db" "SELECT v.code || '|' || v.name FROM villages_village v
+    JOIN villages_township t ON t.id = v.township_id
+    JOIN pledges_pledgelist p ON p.village_id = v.id AND p.year = $YEAR AND p.status = 'published'
+    WHERE t.code = '${township%%|*}' ORDER BY v.code")
+  local nvill; nvill=$(wc -l <<<"$village")
+  village=$(sed -n "$((nvill / 2 + 1))p" <<<"$village")
+  if [ -z "$district" ] || [ -z "$township" ] || [ -z "$village" ]; then
+    echo "size $n: could not pick a district, township and village with a published $YEAR list; skipped."
+    return
+  fi
+  local districts townships villages
+  districts=$(sql "$db" "SELECT count(*) FROM villages_district")
+  townships=$(sql "$db" "SELECT count(*) FROM villages_township")
+  villages=$(sql "$db" "SELECT count(*) FROM villages_village")
+  log "size $n: $districts districts, $townships townships, $villages villages; pages: district ${district/|/ } township ${township/|/ } village ${village/|/ }"
+
+  start_gunicorn "$n" || { echo "size $n: gunicorn did not start; skipped."; stop_gunicorn; return; }
+
+  local d_url="$BASE/board/${district%%|*}/" t_url="$BASE/board/${township%%|*}/" v_url="$BASE/board/${village%%|*}/"
+  local ok=1
+  check_page "$BASE/healthz/" "ok" || ok=0
+  check_page "$d_url" "$EXPECT_TEXT" "${district#*|}" || ok=0
+  check_page "$t_url" "$EXPECT_TEXT" "${township#*|}" || ok=0
+  check_page "$v_url" "$EXPECT_TEXT" "${village#*|}" "十件民生实事" || ok=0
+  local etag
+  etag=$(curl -s -m 30 -o /dev/null -D - "$v_url" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: *//p' | head -1)
+  local code304
+  code304=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$v_url")
+  if [ -z "$etag" ] || [ "$code304" != 304 ]; then
+    log "CHECK FAILED: village page with If-None-Match: $etag answered $code304 (expected 304)"; ok=0
+  else
+    log "check ok: village page with If-None-Match: $etag answers 304"
+  fi
+  if [ "$ok" != 1 ]; then
+    echo "size $n: a page failed its check (see above); not measured."
+    stop_gunicorn; return
+  fi
+
+  # /healthz/ first and last: the baseline is their mean, and if they differ much, something
+  # else on the machine took CPU during the run and the ratios are uncertain.
+  local rows=()
+  load "$n-healthz" "$BASE/healthz/";                   rows+=("/healthz/ (first)|-|200|$RESULT")
+  load "$n-district" "$d_url";                          rows+=("district /board/${district%%|*}/|$TARGET_DISTRICT|200|$RESULT")
+  load "$n-township" "$t_url";                          rows+=("township /board/${township%%|*}/|$TARGET_TOWNSHIP|200|$RESULT")
+  load "$n-village" "$v_url";                           rows+=("village /board/${village%%|*}/|$TARGET_VILLAGE|200|$RESULT")
+  load "$n-village304" "$v_url" "If-None-Match: $etag"; rows+=("village 304 (If-None-Match)|-|304|$RESULT")
+  load "$n-healthz2" "$BASE/healthz/";                  rows+=("/healthz/ (last)|-|200|$RESULT")
+  stop_gunicorn
+
+  local first_rps last_rps base_rps spread
+  first_rps=$(cut -d'|' -f4 <<<"${rows[0]}" | cut -d' ' -f1)
+  last_rps=$(cut -d'|' -f4 <<<"${rows[5]}" | cut -d' ' -f1)
+  base_rps=$(awk -v a="$first_rps" -v b="$last_rps" 'BEGIN{ printf "%.2f", (a + b) / 2 }')
+  spread=$(awk -v a="$first_rps" -v b="$last_rps" 'BEGIN{ m = (a + b) / 2; d = a - b; if (d < 0) d = -d; printf "%.0f", (m > 0 ? 100 * d / m : 100) }')
+  echo
+  echo "== Board vs /healthz/: $villages villages ($districts districts, $townships townships), year $YEAR =="
+  echo "   gunicorn -w $WORKERS sync on 127.0.0.1, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up, Redis cache"
+  echo "   app: $APP_VERSION; gunicorn started $(date -d "@$GUNICORN_STARTED" +%H:%M:%S)"
+  echo "   ratio = req/s / mean of the two /healthz/ runs ($base_rps req/s; they differ by $spread%)"
+  if [ "$spread" -gt "${NOISE_PERCENT:-15}" ]; then
+    echo "   NOTE: /healthz/ moved by more than ${NOISE_PERCENT:-15}% during the run: other load on the machine; ratios are uncertain"
+  fi
+  printf '%-36s %9s %7s %8s %8s %6s %6s  %s\n' "page" "req/s" "ratio" "p95 ms" "target" "meets" "other" "responses"
+  local row name target expect rest rps p95 statuses errors other ratio meets note target_s max_other=0
+  for row in "${rows[@]}"; do
+    IFS='|' read -r name target expect rest <<<"$row"
+    read -r rps p95 statuses errors other <<<"$rest"
+    max_other=$(awk -v a="$max_other" -v b="$other" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
+    ratio=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "-" }')
+    if [ "$target" = "-" ]; then
+      meets="-"; target_s="-"
+    else
+      target_s="≥$target"
+      meets=$(awk -v r="$ratio" -v t="$target" 'BEGIN{ print ((r + 0 >= t + 0) ? "yes" : "NO") }')
+    fi
+    # Every response must have had the expected status, with no socket errors or timeouts.
+    note="$statuses"
+    if [[ "$statuses" != "$expect:"* ]] || [[ "$statuses" == *,* ]] || [[ "$errors" != "connect:0,read:0,write:0,status:0,timeout:0" ]]; then
+      note="$statuses UNEXPECTED (errors $errors)"; [ "$meets" != "-" ] && meets="INVALID"
+    fi
+    printf '%-36s %9.1f %7s %8.1f %8s %6s %6s  %s\n' "$name" "$rps" "$ratio" "$p95" "$target_s" "$meets" "$other" "$note"
+  done
+  echo "   other = CPU cores used by processes outside this benchmark during the run (of $(nproc))"
+  if awk -v m="$max_other" 'BEGIN { exit !(m + 0 > 0.2) }'; then
+    echo "   NOTE: other processes used up to $max_other cores during a run: those rows are low; rerun on a quiet machine"
+  fi
+  echo
+}
+
+log "sizes: $SIZES; REUSE=$REUSE KEEP_DB=$KEEP_DB; year $YEAR"
+# Which code was measured (read-only git; uncommitted app changes are named).
+APP_VERSION="commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+DIRTY=$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{print $2}' | grep -v '^bench/' | tr '\n' ' ')
+[ -n "$DIRTY" ] && APP_VERSION="$APP_VERSION + uncommitted changes in: $DIRTY"
+log "app: $APP_VERSION"
+for n in $SIZES; do
+  bench_size "$n"
+done
+log "done in $(($(date +%s) - START)) s"
+exit 0
+}
+
+main "$@"
