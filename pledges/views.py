@@ -91,6 +91,13 @@ def _year(request) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
+def _project_form(request, project, form, title: str, **extra):
+    """The one form page of every project action; 400 when a POST did not validate."""
+    context = {"project": project, "form": form, "title": title, **extra}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "pledges/project_form.html", context, status=status)
+
+
 @require_GET
 def home(request):
     """Send each person to their own place: one membership → straight to its working page."""
@@ -391,16 +398,7 @@ def project_progress(request, pk: int):
         else:
             messages.success(request, _("Progress recorded."))
         return redirect(project)
-    return render(
-        request,
-        "pledges/project_form.html",
-        {
-            "project": project,
-            "form": form,
-            "title": _("Report progress"),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _project_form(request, project, form, _("Report progress"))
 
 
 @login_required
@@ -412,16 +410,7 @@ def project_complete(request, pk: int):
         if services.project_complete(project=project, by=request.user, **form.cleaned_data):
             messages.success(request, _("Marked completed; the township will verify it."))
         return redirect(project)
-    return render(
-        request,
-        "pledges/project_form.html",
-        {
-            "project": project,
-            "form": form,
-            "title": _("Mark completed"),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _project_form(request, project, form, _("Mark completed"))
 
 
 @login_required
@@ -442,16 +431,7 @@ def project_verify(request, pk: int):
         else:
             messages.info(request, _("Someone else has already decided on this project."))
         return redirect(project)
-    return render(
-        request,
-        "pledges/project_form.html",
-        {
-            "project": project,
-            "form": form,
-            "title": _("Verify the project"),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _project_form(request, project, form, _("Verify the project"))
 
 
 @login_required
@@ -474,16 +454,7 @@ def project_change(request, pk: int):
         else:
             messages.success(request, _("Change requested; the township will decide."))
             return redirect(project)
-    return render(
-        request,
-        "pledges/project_form.html",
-        {
-            "project": project,
-            "form": form,
-            "title": _("Ask for a change"),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _project_form(request, project, form, _("Ask for a change"))
 
 
 @login_required
@@ -505,16 +476,8 @@ def change_request_decide(request, pk: int):
         )
         messages.success(request, _("Decision recorded."))
         return redirect(project)
-    return render(
-        request,
-        "pledges/project_form.html",
-        {
-            "project": project,
-            "form": form,
-            "title": _("Decide on the change"),
-            "change_request": change_request,
-        },
-        status=400 if request.method == "POST" else 200,
+    return _project_form(
+        request, project, form, _("Decide on the change"), change_request=change_request
     )
 
 
@@ -527,16 +490,7 @@ def project_escalate(request, pk: int):
         services.escalation_raise(project=project, by=request.user, **form.cleaned_data)
         messages.success(request, _("Passed to the township."))
         return redirect(project)
-    return render(
-        request,
-        "pledges/project_form.html",
-        {
-            "project": project,
-            "form": form,
-            "title": _("Pass a problem up"),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _project_form(request, project, form, _("Pass a problem up"))
 
 
 @login_required
