@@ -180,12 +180,13 @@ prepare_db() {
   analyze_db "$db"
 }
 
-# Planner statistics as a database in service would have them: right after a bulk load
-# autovacuum may not have analyzed the tables yet, and stale estimates pick sequential scans.
+# The database as one in service would be: right after a bulk load autovacuum has neither
+# analyzed the tables (stale estimates pick sequential scans) nor vacuumed them, and would do
+# it during the measured runs, taking CPU from them. VACUUM ANALYZE does both now.
 analyze_db() {
-  log "ANALYZE $1"
-  bounded 600 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -q -d "$1" -c "ANALYZE" >/dev/null \
-    || log "ANALYZE failed"
+  log "VACUUM ANALYZE $1"
+  bounded 1200 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -q -d "$1" -c "VACUUM ANALYZE" \
+    >/dev/null || log "VACUUM ANALYZE failed"
 }
 
 free_port() {
@@ -233,14 +234,16 @@ check_page() {
 # --- CPU taken by other processes during a measured run ---
 # The machine may be shared: other processes' CPU during a run lowers its req/s. Measured as
 # all busy CPU (/proc/stat) minus this benchmark's own: gunicorn and its workers, the
-# PostgreSQL backends of the bench DB, redis-server, and this script's children (wrk). Ours
+# PostgreSQL client backends of the bench DB (an autovacuum worker counts as other),
+# redis-server, and this script's children (wrk). Ours
 # are counted per process (a backend that Django replaces after CONN_MAX_AGE loses only its
 # CPU within the window, a new one counts whole).
 CLK_TCK=$(getconf CLK_TCK)
 busy_jiffies() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 our_pids() {
   echo "$GUNICORN_PID" $(pgrep -P "$GUNICORN_PID") $(pgrep -x redis-server) \
-    $(sql postgres "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB'" 2>/dev/null)
+    $(sql postgres "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB'
+                    AND backend_type = 'client backend'" 2>/dev/null)
 }
 snap_ours() {  # "pid utime+stime" per line of our processes (and of those listed in $2)
   local p
