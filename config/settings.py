@@ -214,3 +214,6 @@ SUGGESTION_RATE = env("SUGGESTION_RATE", default="5/h")
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 RATELIMIT_VIEW = "pledges.views.rate_limited"
+# Board pages are cached under a data stamp that every write through the models forgets at
+# once; this bounds how long a write that bypasses them (raw SQL, a bulk update) goes unseen.
+BOARD_STAMP_SECONDS = env.int("BOARD_STAMP_SECONDS", default=30)

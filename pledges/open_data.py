@@ -13,9 +13,13 @@ import csv
 import datetime
 import io
 import re
+import time
 from decimal import Decimal
 
-from django.db import connection
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -109,6 +113,103 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
     return "|".join(str(value) for value in row[1:]) if row[0] else None
 
 
+# --- The stamps in the cache: a warm board page asks the database nothing ------------------
+
+TREE_KEY = "board-stamp:tree"
+
+
+def _stamp_key(kind: str, code: str) -> str:
+    return f"board-stamp:{kind}:{code}"
+
+
+def cached_stamp(kind: str, code: str, year: int) -> str | None:
+    """`place_stamp`, kept in the cache (one round trip when warm) until a write to the place
+    forgets it (see `watch`) or BOARD_STAMP_SECONDS pass, which bounds how long a write that
+    bypasses the models (a queryset update, raw SQL) can go unseen. The tree generation is
+    part of the stamp: renaming a township or district changes every page that names it."""
+    key = _stamp_key(kind, code)
+    found = cache.get_many([key, TREE_KEY])
+    tree = found.get(TREE_KEY)
+    if tree is None:
+        cache.add(TREE_KEY, str(time.time_ns()), timeout=None)
+        tree = cache.get(TREE_KEY)
+    stamps = found.get(key)
+    if not stamps or stamps.get("tree") != tree:
+        stamps = {"tree": tree}
+    if year not in stamps:
+        stamp = place_stamp(kind, code, year)
+        stamps = {**stamps, year: None if stamp is None else f"{tree}|{stamp}"}
+        cache.set(key, stamps, timeout=settings.BOARD_STAMP_SECONDS)
+    return stamps[year]
+
+
+def _forget_now_and_on_commit(keys: list[str]) -> None:
+    """Forget now, so this request already reads fresh, and again once the transaction
+    commits, so a page built from the old rows in between is not kept."""
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_stamps(code_rows) -> None:
+    """Forget the stamps of these villages and of their townships and districts;
+    `code_rows` are (village code, township code, district code)."""
+    keys = set()
+    for village, township, district in code_rows:
+        keys.update(
+            (
+                _stamp_key("village", village),
+                _stamp_key("township", township),
+                _stamp_key("district", district),
+            )
+        )
+    if keys:
+        _forget_now_and_on_commit(sorted(keys))
+
+
+def villages_changed(villages) -> None:
+    """For bulk writes (imports, seeding) that send no model signals: forget the stamps of
+    these villages (a queryset or a list of ids) in one query."""
+    forget_stamps(
+        Village.objects.filter(pk__in=villages).values_list(
+            "code", "township__code", "township__district__code"
+        )
+    )
+
+
+def tree_changed() -> None:
+    """A village, township or district was added, renamed or removed: every stamp changes."""
+    generation = str(time.time_ns())
+    cache.set(TREE_KEY, generation, timeout=None)
+    transaction.on_commit(lambda: cache.set(TREE_KEY, str(time.time_ns()), timeout=None))
+
+
+def watch(model, village_path: str) -> None:
+    """Forget the board stamps of the village behind each saved or deleted `model` row
+    (`village_path` leads from the model to its village, e.g. "pledge_list__village"). Call it
+    from an AppConfig.ready(). A signal and not a call in each write path: admin edits,
+    services and model methods all save through here, and forgetting a cache entry is no
+    domain logic. Costs one query per write."""
+    paths = [f"{village_path}__code", f"{village_path}__township__code"]
+    paths.append(f"{village_path}__township__district__code")
+
+    def changed(sender, instance, **kwargs):
+        forget_stamps(sender._base_manager.filter(pk=instance.pk).values_list(*paths))
+
+    uid = f"board-stamp:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
+    # Before the row goes: after it the path to the village cannot be followed.
+    pre_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def watch_tree(model) -> None:
+    def changed(sender, **kwargs):
+        tree_changed()
+
+    uid = f"board-tree:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
 def district_querysets(district, year: int) -> tuple:
     lists = PledgeList.objects.filter(year=year, village__township__district=district)
     suggestions = Suggestion.objects.filter(village__township__district=district, year=year)
@@ -116,7 +217,7 @@ def district_querysets(district, year: int) -> tuple:
 
 
 def district_stamp(district, year: int) -> str:
-    return place_stamp("district", district.code, year)
+    return cached_stamp("district", district.code, year)
 
 
 def township_querysets(township, year: int) -> tuple:
@@ -126,7 +227,7 @@ def township_querysets(township, year: int) -> tuple:
 
 
 def township_stamp(township, year: int) -> str:
-    return place_stamp("township", township.code, year)
+    return cached_stamp("township", township.code, year)
 
 
 def village_querysets(village, year: int) -> tuple:
@@ -136,7 +237,7 @@ def village_querysets(village, year: int) -> tuple:
 
 
 def village_stamp(village, year: int) -> str:
-    return place_stamp("village", village.code, year)
+    return cached_stamp("village", village.code, year)
 
 
 # --- JSON ------------------------------------------------------------------------------------

@@ -758,12 +758,13 @@ def township_suggestions(request, code: str):
 
 
 def _board_response(request, *, kind: str, code: str, year: int, template: str, context):
-    """Serve a board page from its data stamp (one query): 304 when the browser has it, else
-    the cached page, else build it. The stamp changes with every write to what the page shows,
-    so a cached page is never stale. Visitors who are not logged in (nearly all) get the whole
-    page from the cache: it holds nothing per visitor (no form, no CSRF token). Logged-in
-    users get the cached content inside a freshly rendered frame with their own header."""
-    stamp = open_data.place_stamp(kind, code, year)
+    """Serve a board page from its data stamp (from the cache when warm, else one query): 304
+    when the browser has it, else the cached page, else build it. The stamp changes with every
+    write to what the page shows, so a cached page is never stale. Visitors who are not logged
+    in (nearly all) get the whole page from the cache: it holds nothing per visitor (no form,
+    no CSRF token). Logged-in users get the cached content inside a freshly rendered frame
+    with their own header."""
+    stamp = open_data.cached_stamp(kind, code, year)
     if stamp is None:
         raise Http404
     key = f"{kind}:{code}:{year}:{get_language()}:{stamp}"
