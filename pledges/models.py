@@ -393,6 +393,15 @@ class Project(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
     status_note = models.TextField(_("note on the last status change"), blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+        verbose_name=_("carried over from"),
+        help_text=_("Last year's unfinished project that this one continues."),
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
