@@ -2,7 +2,7 @@
 the other way round."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -22,17 +22,87 @@ from .models import (
 
 
 @transaction.atomic
-def pledge_list_open_year(*, district: District, year: int, by) -> int:
+def pledge_list_open_year(*, district: District, year: int, by, carry_over: bool = False) -> int:
     """Create an empty draft list for every village of the district that has none for the
-    year; running it again creates nothing. Returns how many lists were created."""
-    villages = Village.objects.filter(township__district=district).exclude(pledge_lists__year=year)
+    year; running it again creates nothing. With `carry_over`, each new list starts with the
+    village's unfinished projects of the year before. Returns how many lists were created."""
+    villages = list(
+        Village.objects.filter(township__district=district).exclude(pledge_lists__year=year)
+    )
     created = bulk_create_with_history(
         [PledgeList(village=village, year=year) for village in villages],
         PledgeList,
         batch_size=1000,
         default_user=by,
     )
+    if carry_over and created:
+        _carry_over(PledgeList.objects.filter(year=year, village__in=villages), by=by)
     return len(created)
+
+
+def _carry_over(drafts, *, by) -> int:
+    """Copy last year's unfinished projects (planned, in progress, or completed but never
+    verified) into each of `drafts` (draft lists of one year), numbered after what the draft
+    already holds, each linked to the project it continues. A project already carried into
+    the draft is not carried again. Four queries, whatever the number of lists."""
+    drafts = {d.village_id: d for d in drafts.filter(status=PledgeList.Status.DRAFT)}
+    if not drafts:
+        return 0
+    year = next(iter(drafts.values())).year
+    unfinished = Project.objects.filter(
+        pledge_list__year=year - 1,
+        pledge_list__status=PledgeList.Status.PUBLISHED,
+        pledge_list__village_id__in=drafts,
+        status__in=[*Project.ACTIVE, Project.Status.COMPLETED],
+    ).select_related("pledge_list")
+    taken = dict(
+        Project.objects.filter(pledge_list__in=drafts.values())
+        .values("pledge_list")
+        .annotate(n=models.Max("number"))
+        .values_list("pledge_list", "n")
+    )
+    carried = set(
+        Project.objects.filter(
+            pledge_list__in=drafts.values(), carried_from__isnull=False
+        ).values_list("carried_from", flat=True)
+    )
+    copies = []
+    for old in unfinished.order_by("pledge_list__village_id", "number"):
+        if old.pk in carried:
+            continue
+        draft = drafts[old.pledge_list.village_id]
+        taken[draft.pk] = taken.get(draft.pk) or 0
+        taken[draft.pk] += 1
+        copies.append(
+            Project(
+                pledge_list=draft,
+                number=taken[draft.pk],
+                carried_from=old,
+                **{field: getattr(old, field) for field in CARRIED_FIELDS},
+            )
+        )
+    bulk_create_with_history(copies, Project, batch_size=1000, default_user=by)
+    return len(copies)
+
+
+# What a carried-over project keeps of last year's: what was promised, not how far it got.
+CARRIED_FIELDS = (
+    "title",
+    "category",
+    "description",
+    "lead_name",
+    "lead_post",
+    "target_quantity",
+    "unit",
+    "budget",
+    "funding_source",
+)
+
+
+@transaction.atomic
+def pledge_list_carry_over(*, pledge_list: PledgeList, by) -> int:
+    """Carry last year's unfinished projects into this (draft) list; returns how many."""
+    return _carry_over(PledgeList.objects.filter(pk=pledge_list.pk), by=by)
 
 
 @transaction.atomic

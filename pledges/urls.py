@@ -13,6 +13,7 @@ urlpatterns = [
     path("lists/<int:pk>/", views.pledge_list_detail, name="pledge_list_detail"),
     path("lists/<int:pk>/edit/", views.pledge_list_edit, name="pledge_list_edit"),
     path("lists/<int:pk>/submit/", views.pledge_list_submit, name="pledge_list_submit"),
+    path("lists/<int:pk>/carry-over/", views.pledge_list_carry_over, name="pledge_list_carry_over"),
     path("lists/<int:pk>/review/", views.pledge_list_review, name="pledge_list_review"),
     path("lists/<int:pk>/publish/", views.pledge_list_publish, name="pledge_list_publish"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -69,7 +69,9 @@ def get_pledge_list_for_user(request, pk: int, perm: str = "pledges.view_pledge_
 
 
 def get_project_for_user(request, pk: int, perm: str = "pledges.view_pledge_list"):
-    project = get_object_or_404(Project.objects.with_list(), pk=pk)
+    project = get_object_or_404(
+        Project.objects.with_list().select_related("carried_from__pledge_list"), pk=pk
+    )
     if not request.user.has_perm(perm, project):
         raise PermissionDenied
     return project
@@ -142,7 +144,9 @@ def district_overview(request, code: str):
 def open_year(request, code: str):
     district = get_district_for_user(request, code, perm="pledges.open_year")
     year = _year(request)
-    created = services.pledge_list_open_year(district=district, year=year, by=request.user)
+    created = services.pledge_list_open_year(
+        district=district, year=year, by=request.user, carry_over="carry_over" in request.POST
+    )
     messages.success(
         request, _("%(year)s opened: %(count)s new draft lists.") % {"year": year, "count": created}
     )
@@ -285,6 +289,27 @@ def pledge_list_edit(request, pk: int):
         },
         status=400 if data is not None else 200,
     )
+
+
+@login_required
+@require_POST
+def pledge_list_carry_over(request, pk: int):
+    """Bring last year's unfinished projects into this draft, each linked to the old one."""
+    pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.change_pledge_list")
+    if pledge_list.status != PledgeList.Status.DRAFT:
+        messages.error(request, _("Only a draft list can take projects carried over."))
+    else:
+        count = services.pledge_list_carry_over(pledge_list=pledge_list, by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s unfinished project carried over from last year.",
+                "%(count)s unfinished projects carried over from last year.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("pledges:pledge_list_edit", pk=pk)
 
 
 @login_required
