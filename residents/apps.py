@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ResidentsConfig(AppConfig):
+    name = "residents"
+    verbose_name = _("Residents' follow-up")
+
+    def ready(self):
+        from pledges import open_data
+
+        from .models import Challenge, ViolationReport
+
+        # Their outcomes show on the board.
+        open_data.watch(Challenge, "project__pledge_list__village")
+        open_data.watch(ViolationReport, "prohibition__pledge_list__village")

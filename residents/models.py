@@ -1,0 +1,308 @@
+"""What residents do on the board besides suggesting: follow a village or their own
+suggestion, challenge a project struck off as done, report a broken prohibition; and the
+township's standard replies. Contacts (phone, e-mail) are private: only the township sees
+them, never the village committee a report may be about, never the board."""
+
+import re
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pledges.models import Prohibition, Project, Suggestion, _conditional_move
+from villages.models import Township, Village
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+TEXT_MAX = 500
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def parse_contact(text: str) -> tuple[str, str]:
+    """A mainland mobile number or an e-mail address → (channel, address)."""
+    text = (text or "").strip().replace(" ", "").replace("-", "")
+    if text.startswith("+86"):
+        text = text[3:]
+    if MOBILE.match(text):
+        return Follow.Channel.SMS, text
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValidationError(
+            _("Enter an 11-digit mobile number or an e-mail address."), code="contact"
+        ) from None
+    return Follow.Channel.EMAIL, text.lower()
+
+
+class FollowQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(stopped_at__isnull=True)
+
+
+class Follow(models.Model):
+    """Someone who asked to be told: about one village's board, or about the reply to the
+    suggestion they sent. Every message carries the link that stops it."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("text message")
+        EMAIL = "email", _("e-mail")
+
+    village = models.ForeignKey(
+        Village, models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    suggestion = models.ForeignKey(
+        Suggestion, models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel)
+    address = models.CharField(_("phone or e-mail"), max_length=254)
+    token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(village__isnull=True) ^ Q(suggestion__isnull=True),
+                name="follow_one_village_or_one_suggestion",
+            ),
+            models.UniqueConstraint(
+                fields=["village", "address"],
+                condition=Q(stopped_at__isnull=True, village__isnull=False),
+                name="follow_a_village_once",
+            ),
+            models.UniqueConstraint(
+                fields=["suggestion", "address"],
+                condition=Q(stopped_at__isnull=True, suggestion__isnull=False),
+                name="follow_a_suggestion_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.village or self.suggestion}"
+
+    def stop_url(self) -> str:
+        return settings.SITE_URL.rstrip("/") + reverse("residents:unfollow", args=[self.token])
+
+
+class Message(models.Model):
+    """One message to one follower about one event. The unique (follow, event) key is what
+    makes sending idempotent: a retried task, a second call or the sweeper never sends twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    follow = models.ForeignKey(Follow, models.CASCADE, related_name="messages")
+    event = models.CharField(max_length=80)
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to a follower")
+        verbose_name_plural = _("messages to followers")
+        constraints = [
+            models.UniqueConstraint(fields=["follow", "event"], name="message_once_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.follow_id} ({self.status})"
+
+
+def _photo_path(instance, filename: str) -> str:
+    return f"residents/{timezone.now():%Y/%m}/{filename}"
+
+
+class ResidentPost(models.Model):
+    """What a challenge and a report share: the resident's text and optional photo and
+    contact, and the township's decision with its public reason."""
+
+    text = models.TextField(_("what you saw"), max_length=TEXT_MAX)
+    image = models.ImageField(upload_to=_photo_path, blank=True)
+    thumbnail = models.ImageField(upload_to=_photo_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    # Private: the township sees it, nobody else.
+    contact = models.CharField(_("contact (optional, never shown)"), max_length=254, blank=True)
+    answer = models.TextField(_("the township's public answer"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created", "pk"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def _decide(self, to: str, *, by, answer: str) -> bool:
+        if not answer.strip():
+            raise ValidationError(_("Write the public answer: it shows on the board."))
+        return _conditional_move(
+            self,
+            to,
+            (self.Status.OPEN,),
+            by=by,
+            answer=answer.strip(),
+            decided_at=timezone.now(),
+            decided_by=by,
+        )
+
+
+class ChallengeQuerySet(models.QuerySet):
+    def with_tree(self):
+        return self.select_related("project__pledge_list__village__township__district")
+
+    def open(self):
+        return self.filter(status=Challenge.Status.OPEN)
+
+    def in_township(self, township):
+        return self.filter(project__pledge_list__village__township=township)
+
+
+class Challenge(ResidentPost):
+    """A resident says a project struck off as done (销号) is not really done. The township
+    answers every one: upheld (the project goes back to in progress) or dismissed, with a
+    public reason."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for the township")
+        UPHELD = "upheld", _("upheld: the project is back in progress")
+        DISMISSED = "dismissed", _("dismissed")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="challenges")
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+
+    history = HistoricalRecords()
+    objects = ChallengeQuerySet.as_manager()
+
+    class Meta(ResidentPost.Meta):
+        verbose_name = _("challenge")
+        verbose_name_plural = _("challenges")
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.text[:20]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("residents:challenge_detail", args=[self.pk])
+
+    @property
+    def village(self):
+        return self.project.pledge_list.village
+
+    def uphold(self, *, by, answer: str) -> bool:
+        """The project goes back to in progress, with the answer as the reason (see
+        services.challenge_uphold, which does both in one transaction)."""
+        return self._decide(self.Status.UPHELD, by=by, answer=answer)
+
+    def dismiss(self, *, by, answer: str) -> bool:
+        return self._decide(self.Status.DISMISSED, by=by, answer=answer)
+
+
+class ViolationReportQuerySet(models.QuerySet):
+    def with_tree(self):
+        return self.select_related("prohibition__pledge_list__village__township__district")
+
+    def open(self):
+        return self.filter(status=ViolationReport.Status.OPEN)
+
+    def confirmed(self):
+        return self.filter(status=ViolationReport.Status.CONFIRMED)
+
+    def in_township(self, township):
+        return self.filter(prohibition__pledge_list__village__township=township)
+
+
+class ViolationReport(ResidentPost):
+    """A resident says one of the five prohibitions was broken. It goes to the township, not
+    to the village committee it may be about; confirmed ones show on the board and count in
+    the year-end results."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for the township")
+        CONFIRMED = "confirmed", _("confirmed: the prohibition was broken")
+        DISMISSED = "dismissed", _("dismissed")
+
+    prohibition = models.ForeignKey(Prohibition, models.CASCADE, related_name="reports")
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+
+    history = HistoricalRecords()
+    objects = ViolationReportQuerySet.as_manager()
+
+    class Meta(ResidentPost.Meta):
+        verbose_name = _("report of a broken prohibition")
+        verbose_name_plural = _("reports of broken prohibitions")
+
+    def __str__(self) -> str:
+        return f"{self.prohibition} · {self.text[:20]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("residents:report_detail", args=[self.pk])
+
+    @property
+    def village(self):
+        return self.prohibition.pledge_list.village
+
+    def confirm(self, *, by, answer: str) -> bool:
+        return self._decide(self.Status.CONFIRMED, by=by, answer=answer)
+
+    def dismiss(self, *, by, answer: str) -> bool:
+        return self._decide(self.Status.DISMISSED, by=by, answer=answer)
+
+
+def open_counts(township) -> dict:
+    """Open challenges and reports of a township, for its dashboard. Two queries."""
+    return {
+        "challenges": Challenge.objects.in_township(township).open().count(),
+        "reports": ViolationReport.objects.in_township(township).open().count(),
+    }
+
+
+class ReplyTemplate(models.Model):
+    """A township's standard reply to suggestions (e.g. "adopted into next year's list"),
+    which a village committee picks and edits when it answers several at once."""
+
+    township = models.ForeignKey(Township, models.CASCADE, related_name="reply_templates")
+    title = models.CharField(_("name"), max_length=40)
+    text = models.TextField(_("reply"), max_length=1000)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = _("standard reply")
+        verbose_name_plural = _("standard replies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "title"], name="reply_template_title_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
