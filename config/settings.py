@@ -5,6 +5,7 @@ in-process, e-mail printed to the console. Production differs only by environmen
 (see README.md, "Production").
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -36,13 +37,23 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "django_ratelimit",
+    "import_export",
     "villages",
     "pledges",
+    "residents",
     "reviews",
+    "notices",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "audit",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -50,10 +61,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session timeouts, forced password change, one-time code (audit/).
+    "audit.middleware.LoginPolicyMiddleware",
+    "audit.middleware.AnonymousPostLimitMiddleware",
+    "audit.middleware.RefusalLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Turns a refused anonymous post into RATELIMIT_VIEW's 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Turns a locked-out log-in into AXES_LOCKOUT_CALLABLE's page; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -71,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notices.context_processors.notice_badge",
             ],
         },
     },
@@ -81,6 +99,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# A database that does not answer fails a request (and /healthz/) after this, not minutes.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 # Server-side binding lets psycopg prepare hot statements (the board's data stamp runs on
 # every request) so PostgreSQL plans them once per connection instead of every time.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
@@ -95,7 +118,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails soft: with Redis down a read is a miss and a write is dropped (ops/cache.py).
+            "BACKEND": "ops.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="pledges"),
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
@@ -103,6 +127,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a failed call the cache is skipped for this long (per process).
+CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=5)
 
 # --- Celery ---
 # Without a broker, tasks run eagerly in the calling process so the app needs nothing else.
@@ -129,22 +155,49 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Auth ---
+# The password policy (audit/passwords.py), MLPS 2.0 level 2 by default: at least 8
+# characters of at least 3 of 4 kinds (lower, capital, digit, symbol), a change every 90 days
+# (forced at log-in; 0 turns it off), none of the last 5 again.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=8)
+PASSWORD_MIN_KINDS = env.int("PASSWORD_MIN_KINDS", default=3)
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+PASSWORD_HISTORY_COUNT = env.int("PASSWORD_HISTORY_COUNT", default=5)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
+    {"NAME": "audit.passwords.ComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "audit.passwords.HistoryValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account + address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# A session ends after this long without a request (sliding), and this long after log-in
+# whatever happens (audit.middleware.LoginPolicyMiddleware).
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+# Log-in lockout (django-axes) on account + client address together: village offices share
+# one address, so the address alone would lock out a whole office.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "audit.views.lockout"
+# The same client address as the rate limits (RATELIMIT_IP_META_KEY behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "audit.services.axes_client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are in the security event log
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+# A second factor (TOTP app) for district administrators, set up at their next log-in.
+OTP_FOR_DISTRICT_ADMINS = env.bool("OTP_FOR_DISTRICT_ADMINS", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="十要五不准")
 
 # --- Internationalisation ---
 LANGUAGE_CODE = "zh-hans"
@@ -160,8 +213,16 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded files (photos, imports) go through Django's storage API: object storage is a
+# backend class and its options, e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# MEDIA_STORAGE_OPTIONS='{"bucket_name": "pledges", "endpoint_url": "https://..."}'.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env(
+            "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_BACKEND",
@@ -184,6 +245,32 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
+# Content Security Policy (django-csp): no inline scripts or styles anywhere, Django's admin
+# included. CSP_REPORT_ONLY=True only reports (to CSP_REPORT_URI) instead of enforcing;
+# CSP_EXTRA_SOURCES adds hosts, e.g. an object-storage address serving MEDIA_URL.
+_csp_extra = env.list("CSP_EXTRA_SOURCES", default=[])
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_csp_extra],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env("CSP_REPORT_URI", default=""):
+    _csp["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
@@ -195,13 +282,38 @@ else:
     # django-ratelimit 4.1's list of supported caches predates Django's own RedisCache, whose
     # incr() is atomic in Redis: the warning does not apply.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+# Every POST from a visitor who is not logged in, per client address: a backstop under each
+# form's own limit. Log-in posts and /track/ look-ups have their own.
+ANONYMOUS_POST_RATE = env("ANONYMOUS_POST_RATE", default="300/h")
+LOGIN_RATE = env("LOGIN_RATE", default="30/h")
+TRACK_RATE = env("TRACK_RATE", default="300/h")
+# With the cache (Redis) down, rate limits let requests through rather than refuse every
+# resident; log-ins stay guarded by django-axes, whose lockouts are in the database.
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
+# The security event log (audit/) keeps events this many days (MLPS: at least 180).
+SECURITY_EVENT_RETENTION_DAYS = env.int("SECURITY_EVENT_RETENTION_DAYS", default=180)
+SECURITY_EVENT_EXPORT_MAX = env.int("SECURITY_EVENT_EXPORT_MAX", default=50_000)
 
 # --- Logging ---
+# LOG_FORMAT=json writes one JSON object per line (python-json-logger) for a log collector.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if env("LOG_FORMAT", default="text") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes logs every log-in at INFO; its lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Pledges ---
@@ -214,6 +326,61 @@ SUGGESTION_RATE = env("SUGGESTION_RATE", default="5/h")
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 RATELIMIT_VIEW = "pledges.views.rate_limited"
+# Anonymous challenges, reports of broken prohibitions and follows, per client address.
+RESIDENT_POST_RATE = env("RESIDENT_POST_RATE", default="5/h")
+# The address in messages to followers (their links must work outside the site).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Text messages: a class with send(phone, text); the default writes them to the log.
+SMS_BACKEND = env("SMS_BACKEND", default="residents.sms.ConsoleBackend")
+SMS_SIGNATURE = env("SMS_SIGNATURE", default="十要五不准")
 # Board pages are cached under a data stamp that every write through the models forgets at
 # once; this bounds how long a write that bypasses them (raw SQL, a bulk update) goes unseen.
 BOARD_STAMP_SECONDS = env.int("BOARD_STAMP_SECONDS", default=30)
+
+# --- Excel imports (pledges/imports.py) ---
+# Uploads larger than this are refused before they are opened.
+PLEDGE_IMPORT_MAX_BYTES = env.int("PLEDGE_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+PLEDGE_IMPORT_MAX_ROWS = env.int("PLEDGE_IMPORT_MAX_ROWS", default=50_000)
+# Files with more data rows than this are checked and imported by a Celery worker, with a
+# progress bar; smaller ones in the request.
+PLEDGE_IMPORT_SYNC_ROWS = env.int("PLEDGE_IMPORT_SYNC_ROWS", default=1000)
+# The admin's import (for the district administrator) runs in one transaction and rolls
+# back on any error; its confirm step keeps the upload in MEDIA_ROOT, shared by the web
+# processes.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+
+# --- Year-end reviews ---
+# Fewer ballots than this: the results are shown, but no grade is given.
+REVIEW_QUORUM = env.int("REVIEW_QUORUM", default=10)
+# Lowest overall score (0-100) for each grade, e.g. "excellent=90,good=80,pass=60"; below the
+# last one the grade is "fail".
+REVIEW_GRADE_THRESHOLDS = env.dict(
+    "REVIEW_GRADE_THRESHOLDS",
+    cast={"value": float},
+    default={"excellent": 90.0, "good": 80.0, "pass": 60.0},
+)
+
+# --- Monthly notices (notices/) ---
+# The schedule itself is in the database (django-celery-beat, admin: Periodic tasks).
+# A notice due on a weekend or public holiday goes out on the next working day.
+NOTICE_MOVE_TO_WORKING_DAY = env.bool("NOTICE_MOVE_TO_WORKING_DAY", default=True)
+# Attempts per channel before a delivery is failed (shown to the township); the wait between
+# attempts doubles from NOTICE_RETRY_BASE_SECONDS.
+NOTICE_MAX_ATTEMPTS = env.int("NOTICE_MAX_ATTEMPTS", default=5)
+NOTICE_RETRY_BASE_SECONDS = env.float("NOTICE_RETRY_BASE_SECONDS", default=60)
+NOTICE_WEBHOOK_TIMEOUT = env.float("NOTICE_WEBHOOK_TIMEOUT", default=5)
+NOTICE_EMAIL_TIMEOUT = env.float("NOTICE_EMAIL_TIMEOUT", default=10)
+# Group robots accept about 20 messages a minute each.
+NOTICE_ROBOT_PER_MINUTE = env.int("NOTICE_ROBOT_PER_MINUTE", default=18)
+NOTICE_ROBOT_HOSTS = env.list(
+    "NOTICE_ROBOT_HOSTS", default=["qyapi.weixin.qq.com", "oapi.dingtalk.com"]
+)
+# A worker's claim on a delivery lapses after this (a worker killed mid-send holds nothing).
+NOTICE_CLAIM_SECONDS = env.int("NOTICE_CLAIM_SECONDS", default=300)
+# The sweeper finishes runs and deliveries that have not moved for this long.
+NOTICE_STALE_SECONDS = env.int("NOTICE_STALE_SECONDS", default=600)
+NOTICE_SWEEP_LIMIT = env.int("NOTICE_SWEEP_LIMIT", default=2000)
+NOTICE_RUN_DAYS = env.int("NOTICE_RUN_DAYS", default=7)

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from audit import views as audit_views
+from ops import views as ops_views
 from pledges import views as pledge_views
 from villages import views as village_views
 
@@ -14,21 +16,22 @@ admin.site.site_title = _("Livelihood pledges")
 urlpatterns = [
     # First: the public board is the hottest path, and URL resolution walks this list.
     path("", include("pledges.urls")),
+    path("", include("residents.urls")),
+    path("", include("reviews.urls")),
+    path("", include("notices.urls")),
     path("", pledge_views.home, name="home"),
-    path("healthz/", village_views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("healthz/", ops_views.healthz, name="healthz"),
+    path("healthz/live/", ops_views.live, name="healthz_live"),
+    path("accounts/login/", audit_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", audit_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
     path("language/<str:code>/", village_views.switch_language, name="switch_language"),
+    path("", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
 ]

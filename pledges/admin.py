@@ -1,5 +1,9 @@
 from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
+
+from villages.models import District, Membership
 
 from .models import (
     ChangeRequest,
@@ -12,6 +16,7 @@ from .models import (
     Project,
     Suggestion,
 )
+from .resources import PledgeItemResource
 
 
 class ProjectInline(admin.TabularInline):
@@ -27,7 +32,13 @@ class ProhibitionInline(admin.TabularInline):
 
 
 @admin.register(PledgeList)
-class PledgeListAdmin(SimpleHistoryAdmin):
+class PledgeListAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Also imports and exports the template's xlsx (pledges/resources.py): a district
+    administrator sees, imports and exports their own district's lists only."""
+
+    resource_classes = [PledgeItemResource]
+    import_formats = [XLSX]
+    export_formats = [XLSX]
     list_display = ["village", "year", "status", "submitted_at", "published_at"]
     list_filter = ["year", "status", "village__township__district"]
     list_select_related = ["village"]
@@ -42,6 +53,33 @@ class PledgeListAdmin(SimpleHistoryAdmin):
         "published_by",
     ]
     inlines = [ProjectInline, ProhibitionInline]
+
+    @staticmethod
+    def _districts(request):
+        """None: everywhere (a superuser); else the districts the user administers."""
+        if request.user.is_superuser:
+            return None
+        scope = Membership.objects.scope_for(request.user)
+        return list(District.objects.filter(pk__in=scope.district_ids))
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        districts = self._districts(request)
+        if districts is None:
+            return queryset
+        return queryset.filter(village__township__district__in=districts)
+
+    def has_import_permission(self, request) -> bool:
+        return self._districts(request) != [] and self.has_change_permission(request)
+
+    def has_export_permission(self, request) -> bool:
+        return self._districts(request) != [] and self.has_view_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs) -> dict:
+        return {"user": request.user, "places": self._districts(request)}
+
+    def get_export_resource_kwargs(self, request, **kwargs) -> dict:
+        return {}
 
 
 @admin.register(Project)

@@ -6,6 +6,8 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from residents.models import parse_contact
+
 from .models import (
     ChangeRequest,
     Escalation,
@@ -363,6 +365,12 @@ class PublicSuggestionForm(forms.Form):
         validators=[phone_validator],
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
+    notify = forms.CharField(
+        label=_("Tell me when it is answered (optional)"),
+        help_text=_("A mobile number or e-mail address; each message has a link to stop it."),
+        max_length=254,
+        required=False,
+    )
     # Robots fill every field; people never see this one.
     website = forms.CharField(required=False, label=_("Leave this empty"))
     token = forms.CharField(widget=forms.HiddenInput, max_length=36, min_length=32)
@@ -372,6 +380,11 @@ class PublicSuggestionForm(forms.Form):
         if len(text) < 5:
             raise ValidationError(_("Write a little more: at least 5 characters."))
         return text
+
+    def clean_notify(self) -> tuple[str, str] | None:
+        """(channel, address) to follow the reply, or None."""
+        value = self.cleaned_data["notify"].strip()
+        return parse_contact(value) if value else None
 
     @property
     def is_robot(self) -> bool:
@@ -493,4 +506,19 @@ class BoardSearchForm(forms.Form):
         label=_("Village name, pinyin or code"),
         max_length=50,
         widget=forms.SearchInput(attrs={"placeholder": "龙江 / longjiang"}),
+    )
+
+
+class ImportUploadForm(forms.Form):
+    """A township's Excel file of pledge lists (checked further in pledges/imports.py)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"),
+        help_text=_("Start from the template; the first sheet with its header row is read."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )

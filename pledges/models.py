@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 from simple_history.models import HistoricalRecords
 
-from villages.models import Village
+from villages.models import Village, visible_in_scope
 
 User = settings.AUTH_USER_MODEL
 
@@ -49,6 +49,11 @@ def _conditional_move(obj, to: str, allowed_from: tuple, *, by, **fields) -> boo
 
 
 class PledgeListQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Lists in the user's scope, whatever their status (the public sees published
+        lists on the board through `published()`)."""
+        return visible_in_scope(self, user, "village")
+
     def with_tree(self):
         return self.select_related("village__township__district")
 
@@ -273,6 +278,9 @@ UNITS = ["盏", "米", "公里", "亩", "户", "个", "处", "座", "间", "人"
 
 
 class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return visible_in_scope(self, user, "pledge_list__village")
+
     def with_list(self):
         return self.select_related("pledge_list__village__township__district")
 
@@ -583,6 +591,22 @@ class Project(models.Model):
             completed_by=None,
         )
 
+    def reopen(self, *, by, reason: str) -> bool:
+        """A verified project found not done after all (a resident's challenge upheld): back to
+        in progress, with the reason kept on the project and in its history."""
+        if not reason.strip():
+            raise ValidationError(_("Say why the project is reopened."))
+        return self._move(
+            self.Status.IN_PROGRESS,
+            (self.Status.VERIFIED,),
+            by=by,
+            status_note=reason,
+            verified_at=None,
+            verified_by=None,
+            completed_at=None,
+            completed_by=None,
+        )
+
     def cancel(self, *, by, reason: str) -> bool:
         """Only through an approved change request (see services.change_request_decide)."""
         return self._move(
@@ -682,6 +706,22 @@ def _as_jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def store_photo(obj, upload) -> None:
+    """Fill `obj`'s image, thumbnail, width and height from a checked upload (see
+    forms.validate_photo), re-encoded as JPEG: the EXIF orientation is applied and then
+    dropped with the rest of the metadata (GPS included). Shared by every model with a photo."""
+    upload.seek(0)
+    with Image.open(upload) as original:
+        image = ImageOps.exif_transpose(original).convert("RGB")
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    full = _as_jpeg(image)
+    obj.width, obj.height = image.width, image.height
+    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    name = uuid.uuid4().hex
+    obj.image.save(f"{name}.jpg", ContentFile(full), save=False)
+    obj.thumbnail.save(f"{name}-thumb.jpg", ContentFile(_as_jpeg(image)), save=False)
+
+
 def _photo_path(instance, filename: str) -> str:
     return f"progress/{timezone.now():%Y/%m}/{filename}"
 
@@ -711,16 +751,8 @@ class Photo(models.Model):
         """Store a checked upload (see forms.validate_photo) re-encoded as JPEG: the EXIF
         orientation is applied and then dropped with the rest of the metadata (GPS included),
         and a thumbnail is made for lists and the board."""
-        upload.seek(0)
-        with Image.open(upload) as original:
-            image = ImageOps.exif_transpose(original).convert("RGB")
-        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-        full = _as_jpeg(image)
-        photo = cls(update=update, width=image.width, height=image.height)
-        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        name = uuid.uuid4().hex
-        photo.image.save(f"{name}.jpg", ContentFile(full), save=False)
-        photo.thumbnail.save(f"{name}-thumb.jpg", ContentFile(_as_jpeg(image)), save=False)
+        photo = cls(update=update)
+        store_photo(photo, upload)
         photo.save()
         return photo
 
@@ -812,6 +844,9 @@ class ChangeRequest(models.Model):
 
 
 class EscalationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return visible_in_scope(self, user, "village")
+
     def with_project(self):
         return self.select_related("village__township", "project")
 
@@ -941,6 +976,11 @@ def normalise_receipt_code(text: str) -> str:
 
 
 class SuggestionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """With name and phone: the committee, township and district, not reviewers (see
+        pledges.view_suggestion)."""
+        return visible_in_scope(self, user, "village", reviewers=False)
+
     def with_village(self):
         return self.select_related("village__township")
 
@@ -1132,3 +1172,90 @@ class Suggestion(models.Model):
         self.hidden_reason = reason.strip()
         self._history_user = by
         self.save(update_fields=["is_hidden", "hidden_reason", "modified"])
+
+
+def _import_path(instance, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One uploaded Excel file of pledge lists: previewed (a dry run), then confirmed and
+    imported all or nothing. The file stays in storage so confirming needs no re-upload, and
+    the preview is kept here so the page can be shown again (and by a worker for big files).
+    See pledges/imports.py."""
+
+    class Status(models.TextChoices):
+        PREVIEW_QUEUED = "preview_queued", _("waiting to be checked")
+        PREVIEWING = "previewing", _("being checked")
+        PREVIEWED = "previewed", _("checked")
+        IMPORT_QUEUED = "import_queued", _("waiting to be imported")
+        IMPORTING = "importing", _("being imported")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+
+    RUNNING = (Status.PREVIEW_QUEUED, Status.PREVIEWING, Status.IMPORT_QUEUED, Status.IMPORTING)
+
+    township = models.ForeignKey(
+        "villages.Township",
+        models.CASCADE,
+        related_name="import_jobs",
+        verbose_name=_("township"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    file = models.FileField(_("file"), upload_to=_import_path)
+    file_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.PREVIEW_QUEUED
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    # {"new": n, "changed": n, "unchanged": n, "error": n}
+    counts = models.JSONField(default=dict, blank=True)
+    # One entry per data row of the file: see imports.preview_rows().
+    rows = models.JSONField(default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    confirmed_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("Excel import")
+        verbose_name_plural = _("Excel imports")
+        indexes = [models.Index(fields=["township", "-created"], name="import_job_township_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} · {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pledges:import_job", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.counts.get("error"))
+
+    @property
+    def may_confirm(self) -> bool:
+        """Previewed, no row in error and something to write."""
+        return (
+            self.status == self.Status.PREVIEWED
+            and not self.has_errors
+            and bool(self.counts.get("new") or self.counts.get("changed"))
+        )
+
+    def claim(self, allowed_from: tuple, to: str) -> bool:
+        """Move to `to` only if still in `allowed_from` (a conditional UPDATE): a task that
+        Celery delivers twice, or a confirm button pressed twice, runs the work once."""
+        updated = ImportJob.objects.filter(pk=self.pk, status__in=allowed_from).update(
+            status=to, modified=timezone.now()
+        )
+        if updated:
+            self.status = to
+        return bool(updated)

@@ -16,6 +16,7 @@ import re
 import time
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -28,7 +29,7 @@ from openpyxl.styles import Font
 
 from villages.models import District, Township, Village
 
-from .models import Category, Meeting, PledgeList, Project, Suggestion
+from .models import Category, Meeting, PledgeList, Prohibition, Project, Suggestion
 
 YEAR_MIN, YEAR_MAX = 2000, 2100  # as PledgeList.year's validators
 ANSWERED = [Suggestion.Status.ADOPTED, Suggestion.Status.NOT_ADOPTED, Suggestion.Status.CLOSED]
@@ -64,14 +65,20 @@ def _place(place, api_name: str | None) -> dict:
 def place_stamp(kind: str, code: str, year: int) -> str | None:
     """The data stamp of a board page in ONE query, before any object is loaded: the latest
     `modified` and the row counts of the published lists, their projects, the suggestions and
-    the meetings of the place's villages. Every write moves a `modified` (auto_now) or a count,
-    so the stamp changes exactly when the page would. None when the code does not exist.
+    the meetings of the place's villages, and of what other apps show on the same pages (the
+    year-end reviews, residents' challenges and reports). Every write moves a `modified`
+    (auto_now) or a count, so the stamp changes exactly when the page would. None when the
+    code does not exist.
 
-    Raw SQL on purpose: this runs on every board request (and every 304), where building the
-    same thing through the ORM cost more than the queries themselves."""
+    Raw SQL on purpose: it runs for every board page whose stamp is not in the cache, where
+    building the same thing through the ORM cost more than the queries themselves."""
     village, township, district = (m._meta.db_table for m in (Village, Township, District))
-    pledge_list, project, suggestion, meeting = (
-        m._meta.db_table for m in (PledgeList, Project, Suggestion, Meeting)
+    pledge_list, project, suggestion, meeting, prohibition = (
+        m._meta.db_table for m in (PledgeList, Project, Suggestion, Meeting, Prohibition)
+    )
+    review, challenge, report = (
+        apps.get_model(label)._meta.db_table
+        for label in ("reviews.AnnualReview", "residents.Challenge", "residents.ViolationReport")
     )
     table, villages = {
         "village": (village, f"SELECT id FROM {village} WHERE code = %s"),
@@ -86,6 +93,7 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
             f" JOIN {district} d ON t.district_id = d.id WHERE d.code = %s",
         ),
     }[kind]
+    lists = f"SELECT id FROM {pledge_list} WHERE year = %s AND village_id IN (SELECT id FROM v)"
     sql = (
         f"WITH v AS ({villages}),"
         f" lp AS (SELECT MAX(l.modified) AS a, MAX(p.modified) AS b, COUNT(p.id) AS c"
@@ -95,8 +103,14 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
         f" WHERE year = %s AND village_id IN (SELECT id FROM v)),"
         f" m AS (SELECT COUNT(*) AS f FROM {meeting}"
         f" WHERE date BETWEEN %s AND %s AND village_id IN (SELECT id FROM v)),"
+        f" r AS (SELECT MAX(modified) AS h, COUNT(*) AS i FROM {review}"
+        f" WHERE pledge_list_id IN ({lists})),"
+        f" ch AS (SELECT MAX(c.modified) AS j, COUNT(*) AS k FROM {challenge} c"
+        f" JOIN {project} p ON c.project_id = p.id WHERE p.pledge_list_id IN ({lists})),"
+        f" rp AS (SELECT MAX(c.modified) AS n, COUNT(*) AS o FROM {report} c"
+        f" JOIN {prohibition} p ON c.prohibition_id = p.id WHERE p.pledge_list_id IN ({lists})),"
         f" x AS (SELECT COUNT(*) AS g FROM {table} WHERE code = %s)"
-        " SELECT g, a, b, c, d, e, f FROM lp, s, m, x"
+        " SELECT g, a, b, c, d, e, f, h, i, j, k, n, o FROM lp, s, m, r, ch, rp, x"
     )
     params = [
         code,
@@ -105,6 +119,9 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
         year,
         datetime.date(year, 1, 1),
         datetime.date(year, 12, 31),
+        year,
+        year,
+        year,
         code,
     ]
     with connection.cursor() as cursor:
@@ -127,20 +144,26 @@ def cached_stamp(kind: str, code: str, year: int) -> str | None:
     forgets it (see `watch`) or BOARD_STAMP_SECONDS pass, which bounds how long a write that
     bypasses the models (a queryset update, raw SQL) can go unseen. The tree generation is
     part of the stamp: renaming a township or district changes every page that names it."""
-    key = _stamp_key(kind, code)
-    found = cache.get_many([key, TREE_KEY])
+    return stamp_and_cached(kind, code, year)[0]
+
+
+def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) -> tuple:
+    """(`cached_stamp`, the cache's value for `key`) in the same round trip to the cache:
+    a warm board page costs one."""
+    stamp_key = _stamp_key(kind, code)
+    found = cache.get_many([stamp_key, TREE_KEY] + ([key] if key else []))
     tree = found.get(TREE_KEY)
     if tree is None:
         cache.add(TREE_KEY, str(time.time_ns()), timeout=None)
         tree = cache.get(TREE_KEY)
-    stamps = found.get(key)
+    stamps = found.get(stamp_key)
     if not stamps or stamps.get("tree") != tree:
         stamps = {"tree": tree}
     if year not in stamps:
         stamp = place_stamp(kind, code, year)
         stamps = {**stamps, year: None if stamp is None else f"{tree}|{stamp}"}
-        cache.set(key, stamps, timeout=settings.BOARD_STAMP_SECONDS)
-    return stamps[year]
+        cache.set(stamp_key, stamps, timeout=settings.BOARD_STAMP_SECONDS)
+    return stamps[year], found.get(key)
 
 
 def _forget_now_and_on_commit(keys: list[str]) -> None:

@@ -95,3 +95,9 @@ rules.add_perm("pledges.view_suggestion", oversees | is_committee)
 rules.add_perm("pledges.answer_suggestion", works_here)
 rules.add_perm("pledges.record_suggestions", works_here)
 rules.add_perm("pledges.view_suggestion_backlog", oversees)
+
+# Excel: a township's cadres import their villages' lists (the district through the admin).
+# Exports of a place: anyone who may view it; residents' names and phones only for the
+# village's committee and its township.
+rules.add_perm("pledges.import_pledge_lists", is_township_cadre_of)
+rules.add_perm("pledges.export_private_suggestions", is_township_cadre_of | is_village_committee_of)

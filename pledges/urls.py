@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import import_views, views
 
 app_name = "pledges"
 
@@ -32,6 +32,13 @@ urlpatterns = [
     path(
         "townships/<str:code>/suggestions/", views.township_suggestions, name="township_suggestions"
     ),
+    # Excel in and out (pledges/import_views.py)
+    path("townships/<str:code>/import/", import_views.township_import, name="township_import"),
+    path("imports/template.xlsx", import_views.import_template, name="import_template"),
+    path("imports/<int:pk>/", import_views.import_job, name="import_job"),
+    path("imports/<int:pk>/status/", import_views.import_job_status, name="import_job_status"),
+    path("imports/<int:pk>/confirm/", import_views.import_job_confirm, name="import_job_confirm"),
+    path("export/<str:code>/<str:what>.xlsx", import_views.export, name="export"),
 ]
 # Working pages live under /pledges/; the residents' pages (no account) at the top.
 urlpatterns = [

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,6 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from audit import ratelimits
+from residents import services as resident_services
+from residents.models import Challenge, ViolationReport, open_counts
+from reviews import results as review_results
 from villages.models import District, Membership, Township, Village
 from villages.views import get_district_for_user, get_township_for_user, get_village_for_user
 
@@ -121,7 +126,9 @@ def district_overview(request, code: str):
     district = get_district_for_user(request, code)
     year = _year(request)
     townships = PledgeList.objects.township_summary(district=district, year=year)
-    escalations = Escalation.objects.open_for_district(district).with_project()
+    escalations = (
+        Escalation.objects.visible_to(request.user).open_for_district(district).with_project()
+    )
     figures = Suggestion.objects.figures(
         year=year, villages=Village.objects.filter(township__district=district)
     )
@@ -159,7 +166,8 @@ def township_dashboard(request, code: str):
     township = get_township_for_user(request, code)
     year = _year(request)
     lists = (
-        PledgeList.objects.for_year(year)
+        PledgeList.objects.visible_to(request.user)
+        .for_year(year)
         .in_township(township)
         .with_project_counts()
         .select_related("village")
@@ -167,7 +175,9 @@ def township_dashboard(request, code: str):
     by_village = {pledge_list.village_id: pledge_list for pledge_list in lists}
     rows = [(village, by_village.get(village.pk)) for village in township.villages.all()]
     totals = PledgeList.totals(by_village.values())
-    escalations = Escalation.objects.open_for_township(township).with_project()
+    escalations = (
+        Escalation.objects.visible_to(request.user).open_for_township(township).with_project()
+    )
     return render(
         request,
         "pledges/township_dashboard.html",
@@ -177,6 +187,7 @@ def township_dashboard(request, code: str):
             "rows": rows,
             "totals": totals,
             "escalations": escalations,
+            "residents_open": open_counts(township),
         },
     )
 
@@ -189,7 +200,8 @@ def township_projects(request, code: str):
     year = _year(request)
     state = request.GET.get("state", "")
     projects = (
-        Project.objects.in_township(township)
+        Project.objects.visible_to(request.user)
+        .in_township(township)
         .filter(pledge_list__year=year)
         .with_list()
         .filter_by_state(state)
@@ -446,7 +458,10 @@ def project_verify(request, pk: int):
     if form.is_valid():
         note = form.cleaned_data["note"]
         if form.cleaned_data["decision"] == "verify":
-            done = project.verify(by=request.user, note=note)
+            with transaction.atomic():
+                done = project.verify(by=request.user, note=note)
+                if done:
+                    resident_services.project_verified(project)
             message = _("Verified and struck off.")
         else:
             done = project.send_back(by=request.user, reason=note)
@@ -568,9 +583,13 @@ def suggest(request, code: str):
         if form.is_robot:  # say thanks, store nothing
             return render(request, "pledges/suggestion_thanks.html", {"village": village})
         data = {k: form.cleaned_data[k] for k in ("text", "category", "name", "phone")}
-        suggestion, _created = services.suggestion_submit(
-            village=village, client_token=form.cleaned_data["token"], **data
-        )
+        with transaction.atomic():
+            suggestion, created = services.suggestion_submit(
+                village=village, client_token=form.cleaned_data["token"], **data
+            )
+            if created and form.cleaned_data["notify"]:
+                channel, address = form.cleaned_data["notify"]
+                resident_services.follow(channel=channel, address=address, suggestion=suggestion)
         return redirect("pledges:suggestion_thanks", code=suggestion.receipt_code)
     return render(
         request,
@@ -591,6 +610,7 @@ def suggestion_thanks(request, code: str):
 
 
 @require_GET
+@ratelimits.limit("TRACK_RATE", methods=("GET",))
 def track(request):
     """Look a suggestion up by its receipt code (typed in any case, with or without dash)."""
     form = TrackForm(request.GET if "code" in request.GET else None)
@@ -600,6 +620,7 @@ def track(request):
 
 
 @require_GET
+@ratelimits.limit("TRACK_RATE", methods=("GET",))
 def track_detail(request, code: str):
     suggestion = get_object_or_404(Suggestion.objects.with_village(), receipt_code=code)
     return render(
@@ -617,7 +638,7 @@ def track_detail(request, code: str):
 def suggestion_inbox(request, code: str):
     """The committee's inbox: unanswered oldest first (overdue marked), then recent replies."""
     village = get_village_for_user(request, code, perm="pledges.view_suggestion")
-    suggestions = village.suggestions.all()
+    suggestions = village.suggestions.visible_to(request.user)
     return render(
         request,
         "pledges/suggestion_inbox.html",
@@ -668,7 +689,10 @@ def suggestion_detail(request, pk: int):
     )
 
 
+@transaction.atomic
 def _answer_suggestion(suggestion: Suggestion, user, data: dict) -> None:
+    """Answer as the committee chose; the first public reply tells the suggestion's
+    followers (once: later edits send nothing more)."""
     action, reply = data["action"], data["reply"]
     if action == "consider":
         suggestion.consider(by=user)
@@ -684,6 +708,8 @@ def _answer_suggestion(suggestion: Suggestion, user, data: dict) -> None:
         if reply.strip() and reply.strip() != suggestion.reply:
             suggestion._answer(suggestion.status, by=user, reply=reply)
         suggestion.close(by=user)
+    if suggestion.reply:
+        resident_services.suggestion_answered(suggestion)
 
 
 @login_required
@@ -783,13 +809,14 @@ def township_suggestions(request, code: str):
 
 
 def _board_response(request, *, kind: str, code: str, year: int, template: str, context):
-    """Serve a board page from its data stamp (from the cache when warm, else one query): 304
-    when the browser has it, else the cached page, else build it. The stamp changes with every
-    write to what the page shows, so a cached page is never stale. Visitors who are not logged
-    in (nearly all) get the whole page from the cache: it holds nothing per visitor (no form,
-    no CSRF token). Logged-in users get the cached content inside a freshly rendered frame
-    with their own header."""
-    stamp = open_data.cached_stamp(kind, code, year)
+    """Serve a board page from its data stamp: 304 when the browser has it, else the cached
+    page, else build it. Warm, the stamp and the page come in one round trip to the cache and
+    the database is not asked. The stamp changes with every write to what the page shows, so
+    a cached page is never stale. Visitors who are not logged in (nearly all) get the whole
+    page from the cache: it holds nothing per visitor (no form, no CSRF token). Logged-in
+    users get the cached content inside a freshly rendered frame with their own header."""
+    page_key = f"board-page:{kind}:{code}:{year}:{get_language()}"
+    stamp, cached = open_data.stamp_and_cached(kind, code, year, page_key)
     if stamp is None:
         raise Http404
     key = f"{kind}:{code}:{year}:{get_language()}:{stamp}"
@@ -800,13 +827,15 @@ def _board_response(request, *, kind: str, code: str, year: int, template: str, 
         title, content = _board_content(etag, template, context)
         response = render(request, "pledges/board/page.html", {"content": content, "title": title})
     else:
-        page = cache.get(f"board-page:{etag}")
-        if page is None:
+        # (etag, page): the page of the current stamp, or an older one to replace
+        if cached is not None and cached[0] == etag:
+            page = cached[1]
+        else:
             title, content = _board_content(etag, template, context)
             page = render_to_string(
                 "pledges/board/page.html", {"content": content, "title": title}, request=request
             )
-            cache.set(f"board-page:{etag}", page, timeout=BOARD_CACHE_SECONDS)
+            cache.set(page_key, (etag, page), timeout=BOARD_CACHE_SECONDS)
         response = HttpResponse(page)
     response["ETag"] = etag
     patch_cache_control(response, no_cache=True)  # always revalidate: a 304 is cheap
@@ -946,6 +975,21 @@ def board_village(request, code: str, year: int):
             .exclude(reply="")
             .order_by("-replied_at")
             .prefetch_related("projects")[:30],
+            # residents' challenges and reports as the township decided them
+            "challenges": Challenge.objects.filter(project__pledge_list=pledge_list)
+            .exclude(status=Challenge.Status.OPEN)
+            .select_related("project")
+            .order_by("-decided_at")
+            if pledge_list
+            else [],
+            # the year-end review's published results (reviews app)
+            "review_results": review_results.for_pledge_list(pledge_list),
+            "violations": ViolationReport.objects.confirmed()
+            .filter(prohibition__pledge_list=pledge_list)
+            .select_related("prohibition")
+            .order_by("prohibition__number", "decided_at")
+            if pledge_list
+            else [],
         }
 
     return _board_response(

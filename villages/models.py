@@ -199,6 +199,30 @@ class Scope:
             or self.reviewer_village_ids
         )
 
+    def village_q(self, village: str, *, reviewers: bool = True) -> models.Q:
+        """Rows whose village (the lookup path `village`, e.g. "pledge_list__village") lies in
+        this scope; `reviewers=False` leaves out the villages the user only reviews."""
+        villages = self.committee_village_ids | (self.reviewer_village_ids if reviewers else set())
+        return (
+            models.Q(**{f"{village}__township__district__in": self.district_ids})
+            | models.Q(**{f"{village}__township__in": self.township_ids})
+            | models.Q(**{f"{village}__in": villages})
+        )
+
+
+def visible_in_scope(queryset, user, village: str, *, reviewers: bool = True):
+    """`queryset` cut to the rows whose non-public parts `user` may read: a site administrator
+    all, a member of a place the rows of that place, anyone else none. Uses the scope the
+    request has already loaded (`MembershipQuerySet.scope_for`), so it adds no query."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    scope = Membership.objects.scope_for(user)
+    if scope.is_empty:
+        return queryset.none()
+    return queryset.filter(scope.village_q(village, reviewers=reviewers))
+
 
 class MembershipQuerySet(models.QuerySet):
     def with_places(self):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of the public pledge board against the trivial /healthz/ view.
+# Load benchmark of the public pledge board against the trivial /healthz/live/ view.
 #
 #   bash bench/board/run.sh                 # both sizes (119 and 30000 villages), ~15 min
 #   SIZES=119 bash bench/board/run.sh       # the demo size only, ~1 min
@@ -42,7 +42,7 @@ SEED_TIMEOUT=${SEED_TIMEOUT:-1800}  # seconds allowed for seed_demo at one size
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
 LUA="$HERE/report.lua"
-# Targets: requests/s of the page as a share of /healthz/'s in the same run.
+# Targets: requests/s of the page as a share of /healthz/live/'s in the same run.
 TARGET_VILLAGE=${TARGET_VILLAGE:-0.5}
 TARGET_TOWNSHIP=${TARGET_TOWNSHIP:-0.3}
 TARGET_DISTRICT=${TARGET_DISTRICT:-0.3}
@@ -202,7 +202,7 @@ start_gunicorn() {
   GUNICORN_PID=$!
   GUNICORN_STARTED=$(date +%s)
   for _ in $(seq 1 150); do
-    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/healthz/")" = 200 ]; then
+    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/healthz/live/")" = 200 ]; then
       log "gunicorn (pid $GUNICORN_PID, $WORKERS sync workers) answers on $BASE"
       return 0
     fi
@@ -358,7 +358,7 @@ bench_size() {
 
   local d_url="$BASE/board/${district%%|*}/" t_url="$BASE/board/${township%%|*}/" v_url="$BASE/board/${village%%|*}/"
   local ok=1
-  check_page "$BASE/healthz/" "ok" || ok=0
+  check_page "$BASE/healthz/live/" "ok" || ok=0
   check_page "$d_url" "$EXPECT_TEXT" "${district#*|}" || ok=0
   check_page "$t_url" "$EXPECT_TEXT" "${township#*|}" || ok=0
   check_page "$v_url" "$EXPECT_TEXT" "${village#*|}" "十件民生实事" || ok=0
@@ -376,15 +376,15 @@ bench_size() {
     stop_gunicorn; return
   fi
 
-  # /healthz/ first and last: the baseline is their mean, and if they differ much, something
+  # /healthz/live/ first and last: the baseline is their mean, and if they differ much, something
   # else on the machine took CPU during the run and the ratios are uncertain.
   local rows=()
-  load "$n-healthz" "$BASE/healthz/";                   rows+=("/healthz/ (first)|-|200|$RESULT")
+  load "$n-healthz" "$BASE/healthz/live/";                   rows+=("/healthz/live/ (first)|-|200|$RESULT")
   load "$n-district" "$d_url";                          rows+=("district /board/${district%%|*}/|$TARGET_DISTRICT|200|$RESULT")
   load "$n-township" "$t_url";                          rows+=("township /board/${township%%|*}/|$TARGET_TOWNSHIP|200|$RESULT")
   load "$n-village" "$v_url";                           rows+=("village /board/${village%%|*}/|$TARGET_VILLAGE|200|$RESULT")
   load "$n-village304" "$v_url" "If-None-Match: $etag"; rows+=("village 304 (If-None-Match)|-|304|$RESULT")
-  load "$n-healthz2" "$BASE/healthz/";                  rows+=("/healthz/ (last)|-|200|$RESULT")
+  load "$n-healthz2" "$BASE/healthz/live/";                  rows+=("/healthz/live/ (last)|-|200|$RESULT")
   stop_gunicorn
 
   local first_rps last_rps base_rps spread
@@ -393,12 +393,12 @@ bench_size() {
   base_rps=$(awk -v a="$first_rps" -v b="$last_rps" 'BEGIN{ printf "%.2f", (a + b) / 2 }')
   spread=$(awk -v a="$first_rps" -v b="$last_rps" 'BEGIN{ m = (a + b) / 2; d = a - b; if (d < 0) d = -d; printf "%.0f", (m > 0 ? 100 * d / m : 100) }')
   echo
-  echo "== Board vs /healthz/: $villages villages ($districts districts, $townships townships), year $YEAR =="
+  echo "== Board vs /healthz/live/: $villages villages ($districts districts, $townships townships), year $YEAR =="
   echo "   gunicorn -w $WORKERS sync on 127.0.0.1, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up, Redis cache"
   echo "   app: $APP_VERSION; gunicorn started $(date -d "@$GUNICORN_STARTED" +%H:%M:%S)"
-  echo "   ratio = req/s / mean of the two /healthz/ runs ($base_rps req/s; they differ by $spread%)"
+  echo "   ratio = req/s / mean of the two /healthz/live/ runs ($base_rps req/s; they differ by $spread%)"
   if [ "$spread" -gt "${NOISE_PERCENT:-15}" ]; then
-    echo "   NOTE: /healthz/ moved by more than ${NOISE_PERCENT:-15}% during the run: other load on the machine; ratios are uncertain"
+    echo "   NOTE: /healthz/live/ moved by more than ${NOISE_PERCENT:-15}% during the run: other load on the machine; ratios are uncertain"
   fi
   printf '%-36s %9s %7s %8s %8s %6s %6s  %s\n' "page" "req/s" "ratio" "p95 ms" "target" "meets" "other" "responses"
   local row name target expect rest rps p95 statuses errors other ratio meets note target_s max_other=0

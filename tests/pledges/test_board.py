@@ -243,8 +243,10 @@ class BoardQueryBudgetTests(TestCase):
             cases = [
                 # every page, warm: nothing (stamp and page from the cache, or a 304)
                 # village, cold: the data stamp, village with tree, the list, projects, their
-                # updates, photos, prohibitions, answered suggestions, their projects
-                (board(village.code), 0, 9),
+                # updates, photos, prohibitions, answered suggestions, their projects,
+                # residents' decided challenges, confirmed reports of broken prohibitions,
+                # the year-end review's published results (one query when there are none)
+                (board(village.code), 0, 12),
                 # township, cold: the data stamp, township with district, lists with counts,
                 # villages, outcomes, figures (counts, reply times, meetings)
                 (board(township.code), 0, 8),

@@ -35,8 +35,9 @@ class DashboardBudgetTests(TestCase):
             self.client.force_login(cadre)
             url = reverse("pledges:township_dashboard", args=[township.code])
             # session, user, township + district, memberships (scope),
-            # lists with project counts, villages, open escalations with their projects
-            with self.subTest(villages=villages), self.assertNumQueries(7):
+            # lists with project counts, villages, open escalations with their projects,
+            # residents' open challenges, open reports
+            with self.subTest(villages=villages), self.assertNumQueries(9):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["rows"]), villages + 1)
             self.assertEqual(response.context["totals"]["project_count"], villages * 10)

@@ -456,6 +456,12 @@ class Command(BaseCommand):
             help="Pledge year for the demo lists (default: this year).",
         )
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--no-reviews",
+            dest="reviews",
+            action="store_false",
+            help="Skip the year-end reviews of the year before (reviews' seed_reviews).",
+        )
 
     def handle(self, *args, villages: int, year: int | None, seed: int, **options):
         year = year or timezone.localdate().year
@@ -478,6 +484,15 @@ class Command(BaseCommand):
                 opinion_rng=random.Random(seed * 7 + 1),
                 code_rng=random.Random(f"receipt codes {seed} {year}"),
             )
+            # Last month's notices for the demo district, in its villages' inboxes.
+            call_command("seed_notices", stdout=self.stdout, stderr=self.stderr)
+            # Challenges, reports, a follower and standard replies in the demo village.
+            call_command("seed_residents", year=year, stdout=self.stdout, stderr=self.stderr)
+            if options.get("reviews", True):
+                # The year before, reviewed (年度评议): its lists too, where missing.
+                call_command(
+                    "seed_reviews", year=year - 1, seed=seed, stdout=self.stdout, stderr=self.stderr
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 "Pledge lists for {year}: {lists} lists, {projects} projects, {prohibitions} "
