@@ -174,7 +174,7 @@ prepare_db() {
     || { tail -20 "$WORK/migrate-$n.log" >&2; return 1; }
   log "seed_demo --villages $n (timeout ${SEED_TIMEOUT}s)"
   local t0=$(date +%s)
-  bounded "$SEED_TIMEOUT" "$PYTHON" manage.py seed_demo --villages "$n" >"$WORK/seed-$n.log" 2>&1 \
+  bounded "$SEED_TIMEOUT" "$PYTHON" manage.py seed_demo --villages "$n" --no-reviews >"$WORK/seed-$n.log" 2>&1 \
     || { tail -20 "$WORK/seed-$n.log" >&2; return 1; }
   log "seeded $n villages in $(($(date +%s) - t0)) s"
   analyze_db "$db"
