@@ -29,7 +29,7 @@ from villages.models import Village, visible_in_scope
 User = settings.AUTH_USER_MODEL
 
 
-def _conditional_move(obj, to: str, allowed_from: tuple, *, by, **fields) -> bool:
+def conditional_move(obj, to: str, allowed_from: tuple, *, by, **fields) -> bool:
     """Move `obj` to status `to` only if it is still in one of `allowed_from`.
 
     A conditional UPDATE decides the race (two cadres pressing the same button: one wins, the
@@ -214,7 +214,7 @@ class PledgeList(models.Model):
     def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
         """Change status with a conditional UPDATE so two cadres acting at once cannot both win;
         returns False when the list was no longer in an allowed state."""
-        return _conditional_move(self, to, allowed_from, by=by, **fields)
+        return conditional_move(self, to, allowed_from, by=by, **fields)
 
     def submit(self, *, by) -> bool:
         problems = self.submission_problems()
@@ -539,7 +539,7 @@ class Project(models.Model):
         return events
 
     def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
-        return _conditional_move(self, to, allowed_from, by=by, **fields)
+        return conditional_move(self, to, allowed_from, by=by, **fields)
 
     def record_progress(self, *, percent: int | None, quantity: Decimal | None) -> None:
         """Keep the latest figures on the project so lists and the board need no sub-query."""
@@ -824,7 +824,7 @@ class ChangeRequest(models.Model):
         }
 
     def _decide(self, to: str, *, by, note: str) -> bool:
-        return _conditional_move(
+        return conditional_move(
             self,
             to,
             (self.Status.PENDING,),
@@ -910,7 +910,7 @@ class Escalation(models.Model):
     def answer_with(self, *, by, answer: str) -> bool:
         if not answer.strip():
             raise ValidationError(_("Write the answer."))
-        return _conditional_move(
+        return conditional_move(
             self,
             self.Status.ANSWERED,
             (self.Status.OPEN,),
@@ -924,7 +924,7 @@ class Escalation(models.Model):
         """The township cannot solve it either: the district coordinates (区委组织部)."""
         if self.level != self.Level.TOWNSHIP:
             return False
-        return _conditional_move(
+        return conditional_move(
             self, self.Status.OPEN, (self.Status.OPEN,), by=by, level=self.Level.DISTRICT
         )
 

@@ -12,5 +12,5 @@ class ResidentsConfig(AppConfig):
         from .models import Challenge, ViolationReport
 
         # Their outcomes show on the board.
-        open_data.watch(Challenge, "project__pledge_list__village")
-        open_data.watch(ViolationReport, "prohibition__pledge_list__village")
+        for model in (Challenge, ViolationReport):
+            open_data.watch(model, model.village_path())

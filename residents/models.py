@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pledges.models import Prohibition, Project, Suggestion, _conditional_move
+from pledges.models import Prohibition, Project, Suggestion, conditional_move
 from villages.models import Township, Village
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -155,14 +155,34 @@ class ResidentPost(models.Model):
         abstract = True
         ordering = ["created", "pk"]
 
+    ITEM = ""  # the pledge item's field: "project" or "prohibition"
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.text[:20]}"
+
+    @classmethod
+    def village_path(cls) -> str:
+        return f"{cls.ITEM}__pledge_list__village"
+
+    @property
+    def item(self):
+        return getattr(self, self.ITEM)
+
+    @property
+    def village(self):
+        return self.item.pledge_list.village
+
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    def dismiss(self, *, by, answer: str) -> bool:
+        return self._decide(self.Status.DISMISSED, by=by, answer=answer)
+
     def _decide(self, to: str, *, by, answer: str) -> bool:
         if not answer.strip():
             raise ValidationError(_("Write the public answer: it shows on the board."))
-        return _conditional_move(
+        return conditional_move(
             self,
             to,
             (self.Status.OPEN,),
@@ -173,15 +193,20 @@ class ResidentPost(models.Model):
         )
 
 
-class ChallengeQuerySet(models.QuerySet):
+class ResidentPostQuerySet(models.QuerySet):
+    """Challenges and reports alike, through the pledge item each is about (`ITEM`)."""
+
+    def _village(self, rest: str = "") -> str:
+        return self.model.village_path() + rest
+
     def with_tree(self):
-        return self.select_related("project__pledge_list__village__township__district")
+        return self.select_related(self._village("__township__district"))
 
     def open(self):
-        return self.filter(status=Challenge.Status.OPEN)
+        return self.filter(status=self.model.Status.OPEN)
 
     def in_township(self, township):
-        return self.filter(project__pledge_list__village__township=township)
+        return self.filter(**{self._village("__township"): township})
 
 
 class Challenge(ResidentPost):
@@ -194,47 +219,29 @@ class Challenge(ResidentPost):
         UPHELD = "upheld", _("upheld: the project is back in progress")
         DISMISSED = "dismissed", _("dismissed")
 
+    ITEM = "project"
     project = models.ForeignKey(Project, models.CASCADE, related_name="challenges")
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
 
     history = HistoricalRecords()
-    objects = ChallengeQuerySet.as_manager()
+    objects = ResidentPostQuerySet.as_manager()
 
     class Meta(ResidentPost.Meta):
         verbose_name = _("challenge")
         verbose_name_plural = _("challenges")
 
-    def __str__(self) -> str:
-        return f"{self.project} · {self.text[:20]}"
-
     def get_absolute_url(self) -> str:
         return reverse("residents:challenge_detail", args=[self.pk])
-
-    @property
-    def village(self):
-        return self.project.pledge_list.village
 
     def uphold(self, *, by, answer: str) -> bool:
         """The project goes back to in progress, with the answer as the reason (see
         services.challenge_uphold, which does both in one transaction)."""
         return self._decide(self.Status.UPHELD, by=by, answer=answer)
 
-    def dismiss(self, *, by, answer: str) -> bool:
-        return self._decide(self.Status.DISMISSED, by=by, answer=answer)
 
-
-class ViolationReportQuerySet(models.QuerySet):
-    def with_tree(self):
-        return self.select_related("prohibition__pledge_list__village__township__district")
-
-    def open(self):
-        return self.filter(status=ViolationReport.Status.OPEN)
-
+class ViolationReportQuerySet(ResidentPostQuerySet):
     def confirmed(self):
         return self.filter(status=ViolationReport.Status.CONFIRMED)
-
-    def in_township(self, township):
-        return self.filter(prohibition__pledge_list__village__township=township)
 
 
 class ViolationReport(ResidentPost):
@@ -247,6 +254,7 @@ class ViolationReport(ResidentPost):
         CONFIRMED = "confirmed", _("confirmed: the prohibition was broken")
         DISMISSED = "dismissed", _("dismissed")
 
+    ITEM = "prohibition"
     prohibition = models.ForeignKey(Prohibition, models.CASCADE, related_name="reports")
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
 
@@ -257,21 +265,11 @@ class ViolationReport(ResidentPost):
         verbose_name = _("report of a broken prohibition")
         verbose_name_plural = _("reports of broken prohibitions")
 
-    def __str__(self) -> str:
-        return f"{self.prohibition} · {self.text[:20]}"
-
     def get_absolute_url(self) -> str:
         return reverse("residents:report_detail", args=[self.pk])
 
-    @property
-    def village(self):
-        return self.prohibition.pledge_list.village
-
     def confirm(self, *, by, answer: str) -> bool:
         return self._decide(self.Status.CONFIRMED, by=by, answer=answer)
-
-    def dismiss(self, *, by, answer: str) -> bool:
-        return self._decide(self.Status.DISMISSED, by=by, answer=answer)
 
 
 def open_counts(township) -> dict:

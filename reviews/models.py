@@ -26,7 +26,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pledges.models import PledgeList, Prohibition, Project, _conditional_move
+from pledges.models import PledgeList, Prohibition, Project, conditional_move
 
 User = settings.AUTH_USER_MODEL
 
@@ -193,7 +193,7 @@ class AnnualReview(models.Model):
         return self.status in (self.Status.CLOSED, self.Status.PUBLISHED)
 
     def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
-        return _conditional_move(self, to, allowed_from, by=by, **fields)
+        return conditional_move(self, to, allowed_from, by=by, **fields)
 
     def open(self, *, by) -> bool:
         """Links start working (inside the window). Only from draft, only once."""
