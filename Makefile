@@ -31,6 +31,7 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Refresh the translation catalogues after changing user-facing strings (needs GNU gettext).
 messages: $(VENV)/.run-installed

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pledges.open_data import xlsx_bytes
+from lib.spreadsheets import XLSX_TYPE, xlsx_bytes
 
 from . import ratelimits
 from .forms import EventFilterForm, OneTimeCodeForm
@@ -29,7 +29,6 @@ from .models import SecurityEvent
 from .services import client_ip, record
 
 EVENTS_PER_PAGE = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- Log-in ----------------------------------------------------------------------------------
@@ -196,3 +195,9 @@ def events_export(request):
     stamp = datetime.date.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="security-events-{stamp}.xlsx"'
     return response
+
+
+def rate_limited(request, exception):
+    """Where django-ratelimit sends a refused anonymous post (RATELIMIT_VIEW): a suggestion,
+    challenge, report, follow or ballot sent too often from one network."""
+    return render(request, "audit/posts_limited.html", status=429)

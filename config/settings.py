@@ -38,17 +38,23 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_ratelimit",
     "import_export",
-    "villages",
-    "pledges",
-    "residents",
-    "reviews",
-    "notices",
     "axes",
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The project's apps, floor by floor from the ground up (see README, "The house").
+    "villages",
     "audit",
     "ops",
+    "pledges",
+    "suggestions",
+    "residents",
+    "reviews",
+    "notices",
+    "imports",
+    "board",
+    "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -325,7 +331,7 @@ SUGGESTION_REPLY_DAYS = env.int("SUGGESTION_REPLY_DAYS", default=15)
 SUGGESTION_RATE = env("SUGGESTION_RATE", default="5/h")
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
-RATELIMIT_VIEW = "pledges.views.rate_limited"
+RATELIMIT_VIEW = "audit.views.rate_limited"
 # Anonymous challenges, reports of broken prohibitions and follows, per client address.
 RESIDENT_POST_RATE = env("RESIDENT_POST_RATE", default="5/h")
 # The address in messages to followers (their links must work outside the site).
@@ -337,7 +343,7 @@ SMS_SIGNATURE = env("SMS_SIGNATURE", default="十要五不准")
 # once; this bounds how long a write that bypasses them (raw SQL, a bulk update) goes unseen.
 BOARD_STAMP_SECONDS = env.int("BOARD_STAMP_SECONDS", default=30)
 
-# --- Excel imports (pledges/imports.py) ---
+# --- Excel imports (imports/) ---
 # Uploads larger than this are refused before they are opened.
 PLEDGE_IMPORT_MAX_BYTES = env.int("PLEDGE_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 PLEDGE_IMPORT_MAX_ROWS = env.int("PLEDGE_IMPORT_MAX_ROWS", default=50_000)
@@ -363,8 +369,51 @@ REVIEW_GRADE_THRESHOLDS = env.dict(
     default={"excellent": 90.0, "good": 80.0, "pass": 60.0},
 )
 
+# --- Schedules (Celery beat) ---
+# The periodic tasks of every installation, created after `migrate` when no task of the same
+# name exists (ops/schedules.py); from then on they live in the database, where an
+# administrator changes them (admin → Periodic tasks). Times are Asia/Shanghai.
+PERIODIC_TASKS = [
+    {
+        "name": "Monthly progress notices (一月一通报)",
+        "task": "notices.tasks.fire_monthly_notices",
+        "crontab": {"minute": "0", "hour": "9", "day_of_month": "1", "timezone": "Asia/Shanghai"},
+        "kwargs": {"move_to_working_day": True},
+        "description": (
+            "Writes and sends this month's notice to every village. "
+            'kwargs "move_to_working_day": true moves a weekend or holiday to the next '
+            "working day (chinese-calendar, then the holidays table, then Monday–Friday)."
+        ),
+    },
+    {
+        "name": "Notices sweeper: finish runs and deliveries left pending",
+        "task": "notices.tasks.sweep_notices",
+        "every_minutes": 5,
+        "description": (
+            "Starts runs that are due, finishes batches a lost task or a killed worker "
+            "left, and sends deliveries that are still pending."
+        ),
+    },
+    {
+        "name": "residents: send messages left pending",
+        "task": "residents.tasks.sweep_messages",
+        "every_minutes": 5,
+        "description": "Messages to followers that a lost task or a broker outage left.",
+    },
+    {
+        "name": "ops: queue work kept while the broker was down",
+        "task": "ops.tasks.send_outbox",
+        "every_minutes": 1,
+    },
+    {
+        "name": "audit: remove security events past their retention",
+        "task": "audit.tasks.purge_security_events",
+        "crontab": {"minute": "30", "hour": "3", "timezone": "Asia/Shanghai"},
+    },
+]
+
 # --- Monthly notices (notices/) ---
-# The schedule itself is in the database (django-celery-beat, admin: Periodic tasks).
+# The schedule itself is in the database (PERIODIC_TASKS above; admin: Periodic tasks).
 # A notice due on a weekend or public holiday goes out on the next working day.
 NOTICE_MOVE_TO_WORKING_DAY = env.bool("NOTICE_MOVE_TO_WORKING_DAY", default=True)
 # Attempts per channel before a delivery is failed (shown to the township); the wait between

@@ -6,20 +6,24 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from audit import views as audit_views
+from board import views as board_views
+from dashboards import views as dashboard_views
 from ops import views as ops_views
-from pledges import views as pledge_views
-from villages import views as village_views
 
 admin.site.site_header = _("Livelihood pledges administration")
 admin.site.site_title = _("Livelihood pledges")
 
 urlpatterns = [
     # First: the public board is the hottest path, and URL resolution walks this list.
+    path("", include("board.urls")),
+    path("", include("dashboards.urls")),
     path("", include("pledges.urls")),
+    path("", include("suggestions.urls")),
+    path("", include("imports.urls")),
     path("", include("residents.urls")),
     path("", include("reviews.urls")),
     path("", include("notices.urls")),
-    path("", pledge_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz/", ops_views.healthz, name="healthz"),
     path("healthz/live/", ops_views.live, name="healthz_live"),
     path("accounts/login/", audit_views.login, name="login"),
@@ -30,7 +34,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("language/<str:code>/", village_views.switch_language, name="switch_language"),
+    path("language/<str:code>/", board_views.switch_language, name="switch_language"),
     path("", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),

@@ -21,8 +21,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pledges.models import PledgeList, ProgressUpdate, Project, Suggestion
+from pledges.models import PledgeList, ProgressUpdate, Project
 from residents.models import Challenge
+from suggestions.models import Suggestion
 from villages.models import Township, Village
 
 from .models import (

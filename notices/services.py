@@ -24,11 +24,10 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_celery_beat.models import PeriodicTask
-from kombu.exceptions import OperationalError
 
+from ops.services import enqueue, is_eager
 from villages.models import Township
 
-from . import tasks
 from .channels import DeliveryError, RateLimited, email_message, post_robot
 from .content import drafts_for_township
 from .context_processors import badge_key
@@ -47,29 +46,6 @@ logger = logging.getLogger(__name__)
 
 MONTHLY = Notice.Kind.MONTHLY
 FIRE_TASK = "notices.tasks.fire_monthly_notices"
-# Publishing to a broker that is down fails after this, not after kombu's default retries:
-# the rows are in the database and the sweeper queues them again.
-PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-
-
-def _queue(task, *args, countdown: float | None = None, on_error=None) -> None:
-    """Queue `task` once the transaction commits, like `delay_on_commit`, except that a
-    broker outage is logged (and told to `on_error`) instead of raised: the page or command
-    that asked still answers, and the sweeper sends what is left once the broker is back."""
-
-    def publish():
-        try:
-            task.apply_async(args, countdown=countdown, retry_policy=PUBLISH_RETRY)
-        except (OperationalError, OSError) as error:
-            logger.warning("could not queue %s%r (%s): the sweeper will", task.name, args, error)
-            if on_error is not None:
-                on_error(error)
-
-    transaction.on_commit(publish)
-
-
-def _eager() -> bool:
-    return bool(tasks.deliver_notice.app.conf.task_always_eager)
 
 
 def _forget_badges(village_ids) -> None:
@@ -114,7 +90,7 @@ def notice_run_create(
         def failed(error):
             run.queue_error = error
 
-        _queue(tasks.continue_notice_run, run.pk, on_error=failed)
+        enqueue("notices.tasks.continue_notice_run", run.pk, on_kept=failed)
     return run
 
 
@@ -152,7 +128,7 @@ def notice_run_continue(*, run: NoticeRun) -> int:
         return 0
     run.touch()
     for township_id in township_ids:
-        _queue(tasks.generate_township_notices, run.pk, township_id)
+        enqueue("notices.tasks.generate_township_notices", run.pk, township_id)
     return len(township_ids)
 
 
@@ -269,9 +245,9 @@ def deliver_batch(*, notice_ids: list[int], township_id: int) -> dict:
         if target == Delivery.TOWNSHIP_ROBOT:
             summaries.add((township_id, period, kind))
         else:
-            _queue(tasks.deliver_notice, pk)
+            enqueue("notices.tasks.deliver_notice", pk)
     for summary in summaries:
-        _queue(tasks.deliver_township_robot, *summary)
+        enqueue("notices.tasks.deliver_township_robot", *summary)
     counts["robots"] = len(robots)
     return counts
 
@@ -345,9 +321,9 @@ def _record_failure(delivery: Delivery, error: DeliveryError) -> float | None:
         claimed_until=None,
     )
     logger.info("delivery %s failed (attempt %s): %s", delivery.pk, attempts, error)
-    if countdown is not None and not _eager():
+    if countdown is not None and not is_eager():
         # Eager mode has no timer to wait with: the sweeper or a resend picks it up.
-        _queue(tasks.deliver_notice, delivery.pk, countdown=countdown)
+        enqueue("notices.tasks.deliver_notice", delivery.pk, countdown=countdown)
     return countdown
 
 
@@ -360,7 +336,9 @@ def delivery_attempt(*, delivery_id: int) -> str:
     notice = delivery.notice
     if delivery.is_township_robot:
         Delivery.objects.filter(pk=delivery.pk).update(claim=None, claimed_until=None)
-        _queue(tasks.deliver_township_robot, notice.township_id, notice.period, notice.kind)
+        enqueue(
+            "notices.tasks.deliver_township_robot", notice.township_id, notice.period, notice.kind
+        )
         return "summary queued"
     try:
         if delivery.channel == Delivery.Channel.EMAIL:
@@ -448,7 +426,7 @@ def delivery_resend(*, delivery: Delivery, by=None) -> bool:
         claimed_until=None,
     )
     if updated:
-        _queue(tasks.deliver_notice, delivery.pk)
+        enqueue("notices.tasks.deliver_notice", delivery.pk)
     return bool(updated)
 
 
@@ -463,7 +441,7 @@ def deliveries_resend_failed(*, township: Township, by=None) -> int:
         claimed_until=None,
     )
     for pk in ids:
-        _queue(tasks.deliver_notice, pk)
+        enqueue("notices.tasks.deliver_notice", pk)
     return len(ids)
 
 
@@ -490,7 +468,7 @@ def notices_sweep(
     # Not picked again before `stale` has passed once more.
     Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
     for pk in ids:
-        _queue(tasks.deliver_notice, pk)
+        enqueue("notices.tasks.deliver_notice", pk)
     result["deliveries"] = len(ids)
     return result
 

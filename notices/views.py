@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from villages.access import get_township_for_user, get_village_for_user
 from villages.models import Membership, Village
-from villages.views import get_township_for_user, get_village_for_user
 
 from . import services
 from .content import PLACEHOLDERS

@@ -1,12 +1,13 @@
-"""Queueing background work so that a broker outage never breaks a page.
+"""The one way to queue background work, so that a broker outage never breaks a page.
 
     from ops.services import enqueue
-    enqueue(send_messages_task, ids)   # instead of send_messages_task.delay_on_commit(ids)
+    enqueue("residents.tasks.send_messages", ids)   # not .delay() nor .delay_on_commit()
 
-The task is published when the current transaction commits (nothing is sent for a
-rolled-back one). If the broker cannot be reached, the call is kept in the outbox table and
-the sweeper publishes it later. Tasks must be safe to run twice (Celery delivers at least
-once, and so does the outbox).
+The task is named, not imported, so a service never imports its own tasks module (the
+tasks call the services). It is published when the current transaction commits (nothing is
+sent for a rolled-back one). If the broker cannot be reached, the call is kept in the outbox
+table and the sweeper publishes it later. Tasks must be safe to run twice (Celery delivers at
+least once, and so does the outbox).
 """
 
 import logging
@@ -24,25 +25,41 @@ logger = logging.getLogger("ops")
 # Publishing to a broker that is down fails at once instead of after kombu's default retries
 # (seconds per call): the outbox keeps the work and the sweeper sends it.
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-BROKER_ERRORS = (OperationalError, RedisError, ConnectionError, TimeoutError)
+BROKER_ERRORS = (OperationalError, RedisError, OSError)
 
 
-def enqueue(task, *args) -> None:
-    """`task.delay_on_commit(*args)` that falls back to the outbox when the broker is down."""
-    transaction.on_commit(lambda: publish(task.name, list(args)))
+def enqueue(task: str, *args, countdown: float | None = None, on_kept=None) -> None:
+    """Queue the task named `task` ("app.tasks.name") with `args` once the transaction
+    commits, `countdown` seconds later; when the broker cannot take it, keep it in the
+    outbox and tell `on_kept(error)` (a page can then say the work waits)."""
+    transaction.on_commit(lambda: publish(task, list(args), countdown=countdown, on_kept=on_kept))
 
 
-def publish(name: str, args: list) -> bool:
+def is_eager() -> bool:
+    """No broker (a laptop, the tests): tasks run in-process, at once."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def registered(name: str):
+    """The task called `name`. Tasks modules are imported by Celery's autodiscovery, which a
+    web process triggers here (once: later calls find them imported)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def publish(name: str, args: list, *, countdown: float | None = None, on_kept=None) -> bool:
     """Send one task call to the broker now; keep it in the outbox if that fails."""
-    app = current_app
-    if app.conf.task_always_eager:  # no broker (laptop, tests): run it here, errors and all
-        app.tasks[name].apply(args=args, throw=True)
+    if is_eager():  # no broker (laptop, tests): run it here, errors and all
+        registered(name).apply(args=args, throw=True)
         return True
     try:
-        app.tasks[name].apply_async(args, retry_policy=PUBLISH_RETRY)
+        current_app.send_task(name, args, countdown=countdown, retry_policy=PUBLISH_RETRY)
     except BROKER_ERRORS as error:
         logger.warning("broker unreachable, %s kept in the outbox: %s", name, error)
         OutboxTask.objects.create(task=name, args=args, last_error=str(error)[:1000])
+        if on_kept is not None:
+            on_kept(error)
         return False
     return True
 
@@ -58,8 +75,8 @@ def send_outbox(limit: int = 1000) -> int:
         if not claimed:
             continue
         try:
-            task = current_app.tasks[row.task]
-            if current_app.conf.task_always_eager:
+            task = registered(row.task)
+            if is_eager():
                 task.apply(args=row.args, throw=True)
             else:
                 task.apply_async(row.args, retry_policy=PUBLISH_RETRY)

@@ -1,6 +1,4 @@
 from django.contrib import admin
-from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from villages.models import District, Membership
@@ -8,15 +6,12 @@ from villages.models import District, Membership
 from .models import (
     ChangeRequest,
     Escalation,
-    Meeting,
     Photo,
     PledgeList,
     ProgressUpdate,
     Prohibition,
     Project,
-    Suggestion,
 )
-from .resources import PledgeItemResource
 
 
 class ProjectInline(admin.TabularInline):
@@ -32,13 +27,10 @@ class ProhibitionInline(admin.TabularInline):
 
 
 @admin.register(PledgeList)
-class PledgeListAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Also imports and exports the template's xlsx (pledges/resources.py): a district
-    administrator sees, imports and exports their own district's lists only."""
+class PledgeListAdmin(SimpleHistoryAdmin):
+    """A district administrator sees their own district's lists only. (The imports app adds
+    the Excel import and export to this page.)"""
 
-    resource_classes = [PledgeItemResource]
-    import_formats = [XLSX]
-    export_formats = [XLSX]
     list_display = ["village", "year", "status", "submitted_at", "published_at"]
     list_filter = ["year", "status", "village__township__district"]
     list_select_related = ["village"]
@@ -68,18 +60,6 @@ class PledgeListAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         if districts is None:
             return queryset
         return queryset.filter(village__township__district__in=districts)
-
-    def has_import_permission(self, request) -> bool:
-        return self._districts(request) != [] and self.has_change_permission(request)
-
-    def has_export_permission(self, request) -> bool:
-        return self._districts(request) != [] and self.has_view_permission(request)
-
-    def get_import_resource_kwargs(self, request, **kwargs) -> dict:
-        return {"user": request.user, "places": self._districts(request)}
-
-    def get_export_resource_kwargs(self, request, **kwargs) -> dict:
-        return {}
 
 
 @admin.register(Project)
@@ -121,24 +101,3 @@ class EscalationAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "level"]
     list_select_related = ["project"]
     raw_id_fields = ["project"]
-
-
-@admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
-    list_display = ["village", "date", "kind", "attendance"]
-    list_filter = ["kind", "date"]
-    list_select_related = ["village"]
-    search_fields = ["village__name", "village__code"]
-    autocomplete_fields = ["village"]
-
-
-@admin.register(Suggestion)
-class SuggestionAdmin(SimpleHistoryAdmin):
-    list_display = ["receipt_code", "village", "received", "channel", "status", "is_hidden"]
-    list_filter = ["status", "channel", "is_hidden", "year"]
-    list_select_related = ["village"]
-    search_fields = ["receipt_code", "text", "village__name", "village__code"]
-    autocomplete_fields = ["village"]
-    raw_id_fields = ["meeting", "escalation", "replied_by"]
-    filter_horizontal = ["projects"]
-    readonly_fields = ["receipt_code"]

@@ -88,16 +88,3 @@ rules.add_perm("pledges.decide_change", is_cadre)
 rules.add_perm("pledges.raise_escalation", works_here & list_is_published)
 # The township answers what reached it or passes it on; the district answers everything.
 rules.add_perm("pledges.answer_escalation", (is_cadre & escalation_at_township) | is_district_admin)
-
-# Suggestions: the committee answers its own village's; the township and district oversee.
-# Name and phone are private: only these roles see the inbox and the detail page.
-rules.add_perm("pledges.view_suggestion", oversees | is_committee)
-rules.add_perm("pledges.answer_suggestion", works_here)
-rules.add_perm("pledges.record_suggestions", works_here)
-rules.add_perm("pledges.view_suggestion_backlog", oversees)
-
-# Excel: a township's cadres import their villages' lists (the district through the admin).
-# Exports of a place: anyone who may view it; residents' names and phones only for the
-# village's committee and its township.
-rules.add_perm("pledges.import_pledge_lists", is_township_cadre_of)
-rules.add_perm("pledges.export_private_suggestions", is_township_cadre_of | is_village_committee_of)

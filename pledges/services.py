@@ -1,24 +1,17 @@
 """Writes that touch several models. Each runs in one transaction; views call these, never
-the other way round."""
+the other way round. What apps above react to is announced through signals.py once the
+transaction commits."""
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from lib.signals import announce
 from villages.models import District, Village
 
-from .models import (
-    ChangeRequest,
-    Escalation,
-    Meeting,
-    Photo,
-    PledgeList,
-    ProgressUpdate,
-    Project,
-    Suggestion,
-)
+from .models import ChangeRequest, Escalation, Photo, PledgeList, ProgressUpdate, Project
+from .signals import project_verified
 
 
 @transaction.atomic
@@ -150,6 +143,24 @@ def pledge_list_return(
     return pledge_list.return_for_revision(by=by, comment=comment)
 
 
+def pledge_list_decide(
+    *, pledge_list: PledgeList, by, decision: str, comment: str, item_comments: dict[int, str]
+) -> bool:
+    """The township's decision on a submitted list (ReviewForm): "return" for revision,
+    "approve", or "publish" (approve and publish at once)."""
+    if decision == "return":
+        return pledge_list_return(
+            pledge_list=pledge_list, by=by, comment=comment, item_comments=item_comments
+        )
+    return pledge_list_approve(
+        pledge_list=pledge_list,
+        by=by,
+        comment=comment,
+        item_comments=item_comments,
+        publish=decision == "publish",
+    )
+
+
 def _save_item_comments(pledge_list, item_comments, by) -> None:
     for project in pledge_list.projects.filter(pk__in=(item_comments or {}).keys()):
         comment = item_comments[project.pk].strip()
@@ -211,10 +222,23 @@ def project_complete(*, project: Project, by, note: str, quantity_done=None, pho
 
 
 @transaction.atomic
+def project_verify(*, project: Project, by, verify: bool, note: str = "") -> bool:
+    """The township's follow-up (随访) decides: verified and struck off (销号), announced to
+    the apps above once it commits; or sent back to the village with the reason. False when
+    someone else decided first."""
+    if not verify:
+        return project.send_back(by=by, reason=note)
+    if not project.verify(by=by, note=note):
+        return False
+    announce(project_verified, Project, project=project)
+    return True
+
+
+@transaction.atomic
 def change_request_create(
     *, project: Project, by, kind: str, reason: str, **changes
 ) -> ChangeRequest:
-    if project.change_requests.filter(status=ChangeRequest.Status.PENDING).exists():
+    if project.change_requests.pending().exists():
         raise ValidationError(_("A change to this project is already waiting for the township."))
     request = ChangeRequest(project=project, kind=kind, reason=reason, requested_by=by, **changes)
     if kind == ChangeRequest.Kind.CHANGE and not request.changes():
@@ -261,64 +285,4 @@ def escalation_raise(
     )
     escalation._history_user = by
     escalation.save()
-    return escalation
-
-
-@transaction.atomic
-def suggestion_submit(*, village: Village, client_token: str, **fields) -> tuple[Suggestion, bool]:
-    """A resident's online suggestion. The form's one-time token makes a resent POST (double
-    tap, flaky network) return the suggestion already stored instead of a second one."""
-    existing = Suggestion.objects.filter(client_token=client_token).first()
-    if existing is not None:
-        return existing, False
-    suggestion = Suggestion(
-        village=village,
-        year=timezone.localdate().year,
-        channel=Suggestion.Channel.ONLINE,
-        client_token=client_token,
-        **fields,
-    )
-    suggestion.save()
-    return suggestion, True
-
-
-@transaction.atomic
-def meeting_record(
-    *, village: Village, by, texts: list[str], category: str = "", **fields
-) -> Meeting:
-    """A meeting and the suggestions collected at it, typed in one go (one per line)."""
-    meeting = Meeting(village=village, created_by=by, **fields)
-    meeting._history_user = by
-    meeting.save()
-    for text in texts:
-        suggestion = Suggestion(
-            village=village,
-            year=meeting.date.year,
-            channel=Suggestion.Channel.MEETING,
-            meeting=meeting,
-            received=meeting.date,
-            text=text,
-            category=category or Suggestion._meta.get_field("category").default,
-        )
-        suggestion._history_user = by
-        suggestion.save()
-    return meeting
-
-
-@transaction.atomic
-def suggestion_adopt(*, suggestion: Suggestion, by, projects, reply: str) -> None:
-    """Adopted into one or more projects of the village's lists, with a public reply."""
-    if not projects:
-        raise ValidationError(_("Choose the project the suggestion was adopted into."))
-    suggestion._answer(Suggestion.Status.ADOPTED, by=by, reply=reply)
-    suggestion.projects.set(projects)
-
-
-@transaction.atomic
-def suggestion_pass_up(*, suggestion: Suggestion, by, reply: str) -> Escalation:
-    """Beyond the village: it becomes an escalation to the township, and the resident is told."""
-    escalation = Escalation(village=suggestion.village, problem=suggestion.text, raised_by=by)
-    escalation._history_user = by
-    escalation.save()
-    suggestion._answer(Suggestion.Status.PASSED_UP, by=by, reply=reply, escalation=escalation)
     return escalation

@@ -7,10 +7,6 @@ class ResidentsConfig(AppConfig):
     verbose_name = _("Residents' follow-up")
 
     def ready(self):
-        from pledges import open_data
+        from . import signals
 
-        from .models import Challenge, ViolationReport
-
-        # Their outcomes show on the board.
-        for model in (Challenge, ViolationReport):
-            open_data.watch(model, model.village_path())
+        signals.connect()

@@ -1,14 +1,12 @@
 """What residents do on the board besides suggesting: follow a village or their own
-suggestion, challenge a project struck off as done, report a broken prohibition; and the
-township's standard replies. Contacts (phone, e-mail) are private: only the township sees
-them, never the village committee a report may be about, never the board."""
+suggestion, challenge a project struck off as done, report a broken prohibition. Contacts
+(phone, e-mail) are private: only the township sees them, never the village committee a
+report may be about, never the board."""
 
-import re
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -16,31 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pledges.models import Prohibition, Project, Suggestion, conditional_move
-from villages.models import Township, Village
+from lib import contacts
+from lib.transitions import conditional_move
+from pledges.models import Prohibition, Project
+from suggestions.models import Suggestion
+from villages.models import Village
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 TEXT_MAX = 500
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def parse_contact(text: str) -> tuple[str, str]:
-    """A mainland mobile number or an e-mail address → (channel, address)."""
-    text = (text or "").strip().replace(" ", "").replace("-", "")
-    if text.startswith("+86"):
-        text = text[3:]
-    if MOBILE.match(text):
-        return Follow.Channel.SMS, text
-    try:
-        validate_email(text)
-    except ValidationError:
-        raise ValidationError(
-            _("Enter an 11-digit mobile number or an e-mail address."), code="contact"
-        ) from None
-    return Follow.Channel.EMAIL, text.lower()
 
 
 class FollowQuerySet(models.QuerySet):
@@ -53,8 +37,8 @@ class Follow(models.Model):
     suggestion they sent. Every message carries the link that stops it."""
 
     class Channel(models.TextChoices):
-        SMS = "sms", _("text message")
-        EMAIL = "email", _("e-mail")
+        SMS = contacts.SMS, _("text message")
+        EMAIL = contacts.EMAIL, _("e-mail")
 
     village = models.ForeignKey(
         Village, models.CASCADE, null=True, blank=True, related_name="follows"
@@ -208,6 +192,20 @@ class ResidentPostQuerySet(models.QuerySet):
     def in_township(self, township):
         return self.filter(**{self._village("__township"): township})
 
+    def for_pledge_list(self, pledge_list):
+        return self.filter(**{f"{self.model.ITEM}__pledge_list": pledge_list})
+
+
+class ChallengeQuerySet(ResidentPostQuerySet):
+    def on_board(self, pledge_list):
+        """The township's decisions on a list's challenges, newest first, for the board."""
+        return (
+            self.for_pledge_list(pledge_list)
+            .exclude(status=Challenge.Status.OPEN)
+            .select_related("project")
+            .order_by("-decided_at")
+        )
+
 
 class Challenge(ResidentPost):
     """A resident says a project struck off as done (销号) is not really done. The township
@@ -224,7 +222,7 @@ class Challenge(ResidentPost):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
 
     history = HistoricalRecords()
-    objects = ResidentPostQuerySet.as_manager()
+    objects = ChallengeQuerySet.as_manager()
 
     class Meta(ResidentPost.Meta):
         verbose_name = _("challenge")
@@ -242,6 +240,15 @@ class Challenge(ResidentPost):
 class ViolationReportQuerySet(ResidentPostQuerySet):
     def confirmed(self):
         return self.filter(status=ViolationReport.Status.CONFIRMED)
+
+    def on_board(self, pledge_list):
+        """A list's confirmed breaches with the township's finding, by prohibition."""
+        return (
+            self.confirmed()
+            .for_pledge_list(pledge_list)
+            .select_related("prohibition")
+            .order_by("prohibition__number", "decided_at")
+        )
 
 
 class ViolationReport(ResidentPost):
@@ -278,29 +285,3 @@ def open_counts(township) -> dict:
         "challenges": Challenge.objects.in_township(township).open().count(),
         "reports": ViolationReport.objects.in_township(township).open().count(),
     }
-
-
-class ReplyTemplate(models.Model):
-    """A township's standard reply to suggestions (e.g. "adopted into next year's list"),
-    which a village committee picks and edits when it answers several at once."""
-
-    township = models.ForeignKey(Township, models.CASCADE, related_name="reply_templates")
-    title = models.CharField(_("name"), max_length=40)
-    text = models.TextField(_("reply"), max_length=1000)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["title", "pk"]
-        verbose_name = _("standard reply")
-        verbose_name_plural = _("standard replies")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["township", "title"], name="reply_template_title_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.title

@@ -1,4 +1,4 @@
-"""Who may see and decide residents' challenges and reports, and keep standard replies.
+"""Who may see and decide residents' challenges and reports.
 
 A report of a broken prohibition goes to the township, never to the village committee it may
 be about: the committee sees only what the board shows. Contacts are for the township."""
@@ -17,5 +17,3 @@ rules.add_perm("residents.view_report", oversees)
 rules.add_perm("residents.decide_report", is_township_cadre_of)
 # The resident's contact on either.
 rules.add_perm("residents.see_contact", oversees)
-# A township's standard replies: the township keeps them, its village committees use them.
-rules.add_perm("residents.change_reply_templates", is_township_cadre_of)

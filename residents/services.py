@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pledges.models import Project, store_photo
+from lib.photos import store_photo
+from ops.services import enqueue
+from pledges.models import Project
 
 from . import sms
 from .models import Challenge, Follow, Message, ViolationReport
@@ -47,12 +49,12 @@ def follow(*, channel: str, address: str, village=None, suggestion=None) -> tupl
     if created:
         if village is not None:
             text = _("You now follow the pledge board of %(village)s.") % {"village": village.name}
-            link = reverse("pledges:board_place", args=[village.code])
+            link = reverse("board:board_place", args=[village.code])
         else:
             text = _("You will be told when suggestion %(code)s is answered.") % {
                 "code": suggestion.receipt_code
             }
-            link = reverse("pledges:track_detail", args=[suggestion.receipt_code])
+            link = reverse("suggestions:track_detail", args=[suggestion.receipt_code])
         _queue(Follow.objects.filter(pk=found.pk), "welcome", text, link)
     return found, created
 
@@ -88,7 +90,7 @@ def project_verified(project: Project) -> int:
         "number": project.number,
         "title": project.title,
     }
-    link = reverse("pledges:board_village", args=[village.code, project.pledge_list.year])
+    link = reverse("board:board_village", args=[village.code, project.pledge_list.year])
     return _queue(village.follows.active(), f"verified:{project.pk}", text, link)
 
 
@@ -98,7 +100,7 @@ def project_reopened(project: Project) -> int:
         "%(village)s: project %(number)s “%(title)s” is back in progress after a "
         "resident's challenge."
     ) % {"village": village.name, "number": project.number, "title": project.title}
-    link = reverse("pledges:board_village", args=[village.code, project.pledge_list.year])
+    link = reverse("board:board_village", args=[village.code, project.pledge_list.year])
     stamp = int(timezone.now().timestamp())
     return _queue(village.follows.active(), f"reopened:{project.pk}:{stamp}", text, link)
 
@@ -108,7 +110,7 @@ def review_published(village, year: int, event_id) -> int:
         "village": village.name,
         "year": year,
     }
-    link = reverse("pledges:board_village", args=[village.code, year])
+    link = reverse("board:board_village", args=[village.code, year])
     return _queue(village.follows.active(), f"review:{event_id}", text, link)
 
 
@@ -119,13 +121,14 @@ def suggestion_answered(suggestion) -> int:
         "code": suggestion.receipt_code,
         "reply": suggestion.reply[:60],
     }
-    link = reverse("pledges:track_detail", args=[suggestion.receipt_code])
+    link = reverse("suggestions:track_detail", args=[suggestion.receipt_code])
     return _queue(suggestion.follows.active(), f"answered:{suggestion.pk}", text, link)
 
 
 def _queue(follows, event: str, text: str, link: str) -> int:
     """One pending message per follower for the event (none twice), then a task to send
-    them once the transaction commits. If the broker is down the rows wait for the sweeper."""
+    them once the transaction commits. If the broker is down the call waits in the outbox and
+    the rows for the sweeper."""
     rows = [
         Message(follow=row, event=event, body=_body(row, text, link))
         for row in follows.only("pk", "token")
@@ -138,17 +141,8 @@ def _queue(follows, event: str, text: str, link: str) -> int:
             event=event, follow__in=[r.follow for r in rows], status=Message.Status.PENDING
         ).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: _send_later(ids), robust=True)
+    enqueue("residents.tasks.send_messages", ids)
     return len(ids)
-
-
-def _send_later(ids: list[int]) -> None:
-    from .tasks import send_messages
-
-    try:
-        send_messages.delay(ids)
-    except Exception:  # the broker is down: the sweeper sends them when it is back
-        logger.warning("Could not queue %s follower messages; the sweeper will send them", len(ids))
 
 
 def _body(follow_row: Follow, text: str, link: str) -> str:
@@ -262,16 +256,3 @@ def challenge_uphold(*, challenge: Challenge, by, answer: str) -> bool:
     if project.reopen(by=by, reason=reason):
         project_reopened(project)
     return True
-
-
-@transaction.atomic
-def suggestions_answer(*, suggestions, by, reply: str) -> int:
-    """Answer several open suggestions with the same public reply (answered, not adopted
-    as a project this year); each one's followers are told."""
-    answered = 0
-    for suggestion in suggestions:
-        if suggestion.is_open:
-            suggestion.answer_not_adopted(by=by, reply=reply)
-            suggestion_answered(suggestion)
-            answered += 1
-    return answered

@@ -6,12 +6,8 @@ app_name = "residents"
 
 working = [
     path("townships/<str:code>/", views.township_inbox, name="township_inbox"),
-    path("townships/<str:code>/replies/", views.reply_templates, name="reply_templates"),
-    path("replies/<int:pk>/", views.reply_template_edit, name="reply_template_edit"),
-    path("replies/<int:pk>/delete/", views.reply_template_delete, name="reply_template_delete"),
     path("challenges/<int:pk>/", views.challenge_detail, name="challenge_detail"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
-    path("villages/<str:code>/answer/", views.bulk_answer, name="bulk_answer"),
 ]
 
 urlpatterns = [

@@ -4,17 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from pledges.models import PledgeList, Prohibition, Project
+from villages.access import get_township_for_user
 from villages.models import Village
-from villages.views import get_township_for_user, get_village_for_user
 
 from . import services
-from .forms import BulkAnswerForm, DecisionForm, FollowForm, ReplyTemplateForm, ResidentPostForm
-from .models import Challenge, Follow, ReplyTemplate, ViolationReport
+from .forms import DecisionForm, FollowForm, ResidentPostForm
+from .models import Challenge, Follow, ViolationReport
 
 
 def _rate(group, request) -> str:
@@ -220,91 +219,4 @@ def report_detail(request, pk: int):
         ],
         decide=decide,
         template="residents/report_detail.html",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def reply_templates(request, code: str):
-    township = get_township_for_user(request, code, perm="residents.change_reply_templates")
-    form = ReplyTemplateForm(request.POST or None, instance=ReplyTemplate(township=township))
-    if form.is_valid():
-        form.save()
-        messages.success(request, _("Standard reply saved."))
-        return redirect("residents:reply_templates", code=code)
-    return render(
-        request,
-        "residents/reply_templates.html",
-        {"township": township, "form": form, "templates": township.reply_templates.all()},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _get_reply_template(request, pk: int) -> ReplyTemplate:
-    template = get_object_or_404(ReplyTemplate.objects.select_related("township"), pk=pk)
-    if not request.user.has_perm("residents.change_reply_templates", template.township):
-        raise PermissionDenied
-    return template
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def reply_template_edit(request, pk: int):
-    template = _get_reply_template(request, pk)
-    form = ReplyTemplateForm(request.POST or None, instance=template)
-    if form.is_valid():
-        form.save()
-        messages.success(request, _("Standard reply saved."))
-        return redirect("residents:reply_templates", code=template.township.code)
-    return render(
-        request,
-        "residents/reply_template_edit.html",
-        {"template": template, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@login_required
-@require_POST
-def reply_template_delete(request, pk: int):
-    template = _get_reply_template(request, pk)
-    template.delete()
-    messages.success(request, _("Standard reply removed."))
-    return redirect("residents:reply_templates", code=template.township.code)
-
-
-# --- The village committee --------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def bulk_answer(request, code: str):
-    """Answer several open suggestions at once, starting from one of the township's standard
-    replies (?template=<id> fills the reply in, no script needed)."""
-    village = get_village_for_user(request, code, perm="pledges.answer_suggestion")
-    open_suggestions = village.suggestions.unanswered().order_by("received", "pk")
-    templates = list(village.township.reply_templates.all())
-    chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
-    form = BulkAnswerForm(
-        request.POST or None,
-        suggestions=open_suggestions,
-        initial={"reply": chosen.text if chosen else ""},
-    )
-    if form.is_valid():
-        count = services.suggestions_answer(
-            suggestions=form.cleaned_data["suggestions"],
-            by=request.user,
-            reply=form.cleaned_data["reply"],
-        )
-        messages.success(
-            request,
-            ngettext("%(count)s suggestion answered.", "%(count)s suggestions answered.", count)
-            % {"count": count},
-        )
-        return redirect("pledges:suggestion_inbox", code=code)
-    return render(
-        request,
-        "residents/bulk_answer.html",
-        {"village": village, "form": form, "templates": templates, "chosen": chosen},
-        status=400 if request.method == "POST" else 200,
     )

@@ -26,7 +26,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pledges.models import PledgeList, Prohibition, Project, conditional_move
+from lib.transitions import conditional_move
+from pledges.models import PledgeList, Prohibition, Project
 
 User = settings.AUTH_USER_MODEL
 

@@ -131,10 +131,6 @@ class ReviewResults:
     comments: list = field(default_factory=list)
 
     @property
-    def online_ballots(self) -> int:
-        return self.ballots - self.paper_ballots
-
-    @property
     def quorum(self) -> int:
         return settings.REVIEW_QUORUM
 

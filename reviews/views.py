@@ -23,16 +23,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from lib.spreadsheets import XLSX_TYPE, xlsx_bytes
 from pledges.models import PledgeList
-from pledges.open_data import xlsx_bytes
+from villages.access import get_township_for_user
 from villages.models import District, Township, Village
-from villages.views import get_township_for_user
 
 from . import results, services
 from .forms import BallotForm, InvitationsForm, PublishForm, ReviewWindowForm
 from .models import AnnualReview, Invitation
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVENING = datetime.time(20)
 BALLOT_RATE = "120/h"  # per address: a meeting behind one village router still fits
 
@@ -509,7 +508,7 @@ def report(request, code: str, year: int):
     review = _published_review(code, year)
     village = review.pledge_list.village
     board_url = request.build_absolute_uri(
-        reverse("pledges:board_village", args=[village.code, year])
+        reverse("board:board_village", args=[village.code, year])
     )
     return render(
         request,

@@ -114,7 +114,7 @@ def test_a_committee_member_reports_progress_with_a_photo_and_the_township_verif
     assert project.status == Project.Status.VERIFIED
     phone.goto(
         live_server.url
-        + reverse("pledges:township_dashboard", args=[village.township.code])
+        + reverse("dashboards:township_dashboard", args=[village.township.code])
         + "?year=2026"
     )
     assert_fits_the_phone(phone)
@@ -144,11 +144,11 @@ def test_the_list_editor_fits_a_phone(live_server, phone):
 def test_a_resident_sends_a_suggestion_from_a_phone_and_follows_it(live_server, phone, tmp_path):
     from django.core.cache import cache
 
-    from pledges.models import Suggestion
+    from suggestions.models import Suggestion
 
     cache.clear()
     village = VillageFactory(name="龙江村")
-    phone.goto(live_server.url + reverse("pledges:suggest", args=[village.code]))
+    phone.goto(live_server.url + reverse("suggestions:suggest", args=[village.code]))
     expect(phone.get_by_role("heading", name="给龙江村提意见建议")).to_be_visible()
     phone.get_by_label("您的意见建议").fill("村口到小学的路没有路灯,晚上孩子放学不安全")
     phone.get_by_label("类别").select_option("lighting")
@@ -162,7 +162,7 @@ def test_a_resident_sends_a_suggestion_from_a_phone_and_follows_it(live_server, 
     phone.get_by_role("link", name="查看办理情况").click()
     expect(phone.get_by_text("尚未答复")).to_be_visible()
     suggestion.answer_not_adopted(by=None, reply="已列入明年计划,先在路口安装临时照明")
-    phone.goto(live_server.url + reverse("pledges:track"))
+    phone.goto(live_server.url + reverse("suggestions:track"))
     phone.get_by_label("回执码").fill(suggestion.receipt_code.replace("-", "").lower())
     phone.get_by_role("button", name="查询").click()
     expect(phone.get_by_text("先在路口安装临时照明")).to_be_visible()
@@ -182,7 +182,7 @@ def test_the_board_loads_search_finds_a_village_and_the_poster_prints_on_a4(
     village = VillageFactory(name="龙江村", pinyin="longjiangcun")
     full_list(status=PledgeList.Status.PUBLISHED, village=village, year=year)
 
-    phone.goto(live_server.url + reverse("pledges:board"))
+    phone.goto(live_server.url + reverse("board:board"))
     heading = f"{village.township.district.name} {year} 年度承诺"
     expect(phone.get_by_role("heading", name=heading)).to_be_visible()
     assert_fits_the_phone(phone)
@@ -196,7 +196,7 @@ def test_the_board_loads_search_finds_a_village_and_the_poster_prints_on_a4(
     assert_fits_the_phone(phone)
     phone.screenshot(path=str(artifacts / "board-village.png"), full_page=True)
 
-    phone.goto(live_server.url + reverse("pledges:board_poster", args=[village.code, year]))
+    phone.goto(live_server.url + reverse("board:board_poster", args=[village.code, year]))
     expect(phone.locator(".qr svg")).to_be_visible()
     pdf = phone.pdf(format="A4", print_background=True)
     (artifacts / "poster.pdf").write_bytes(pdf)

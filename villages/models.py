@@ -54,14 +54,10 @@ class District(models.Model):
 
 
 class Contact(models.Model):
-    """Where notices to a township or village go."""
+    """The address notices to a township or village go to by e-mail (group robots are set
+    in the notices app)."""
 
     email = models.EmailField(_("e-mail"), blank=True)
-    webhook_url = models.URLField(
-        _("group robot webhook"),
-        blank=True,
-        help_text=_("WeChat Work or DingTalk group robot address for notices."),
-    )
 
     class Meta:
         abstract = True
@@ -117,6 +113,9 @@ class VillageQuerySet(models.QuerySet):
         """Villages with their township and district loaded, for pages that show the path."""
         return self.select_related("township__district")
 
+    def in_district(self, district):
+        return self.filter(township__district=district)
+
     def search(self, text: str):
         """By name, by pinyin ("longjiang" finds 龙江村) or by division code."""
         text = text.strip()
@@ -129,6 +128,20 @@ class VillageQuerySet(models.QuerySet):
         if spelled.isascii() and spelled.isalpha():
             query |= models.Q(pinyin__startswith=spelled)
         return self.filter(query)
+
+    def in_scope_of(self, user, *, reviewers: bool = True):
+        """The villages where `user` holds a role (with `reviewers=False`, not those they only
+        review), so an export's query holds nothing else. No query of its own: the scope is
+        the request's (`MembershipQuerySet.scope_for`)."""
+        scope = Membership.objects.scope_for(user)
+        villages = scope.committee_village_ids | (
+            scope.reviewer_village_ids if reviewers else frozenset()
+        )
+        return self.filter(
+            models.Q(township__district_id__in=scope.district_ids)
+            | models.Q(township_id__in=scope.township_ids)
+            | models.Q(id__in=villages)
+        )
 
 
 class Village(Contact):

@@ -53,11 +53,6 @@ def is_reviewer_of(user, obj) -> bool:
     return village_id in _scope(user).reviewer_village_ids
 
 
-@rules.predicate
-def has_any_membership(user) -> bool:
-    return not _scope(user).is_empty
-
-
 oversees = is_district_admin_of | is_township_cadre_of
 
 rules.add_perm("villages.view_district", is_district_admin_of)

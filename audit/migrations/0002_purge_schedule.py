@@ -1,27 +1,8 @@
+"""Once the schedule's data migration; the periodic tasks are now listed in one place
+(PERIODIC_TASKS in config/settings.py) and created after every migrate by ops/schedules.py.
+Kept, empty, because later migrations depend on it and databases have it applied."""
+
 from django.db import migrations
-
-NAME = "audit: remove security events past their retention"
-
-
-def schedule(apps, schema_editor):
-    """Daily at 03:30 (Asia/Shanghai); editable in the admin like the other schedules."""
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="30",
-        hour="3",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=NAME, defaults={"task": "audit.tasks.purge_security_events", "crontab": crontab}
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -30,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = []

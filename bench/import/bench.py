@@ -31,9 +31,9 @@ from django.db import connection  # noqa: E402
 from import_export import fields, resources, widgets  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
-from pledges import imports  # noqa: E402
+from imports import reading, services  # noqa: E402
+from imports.reading import COLUMNS  # noqa: E402
 from pledges.models import Category, PledgeList, Prohibition, Project  # noqa: E402
-from pledges.resources import COLUMNS  # noqa: E402
 from villages.models import Village  # noqa: E402
 
 TITLES = ["安装太阳能路灯", "修建灌溉水渠", "铺设饮水管道", "硬化组组通公路", "建设老年食堂"]
@@ -93,9 +93,9 @@ def generate(path: Path, villages: int, year: int) -> None:
 
 def run_ours(path: Path, year: int, dry_run: bool) -> dict:
     with path.open("rb") as file:
-        dataset = imports.read_upload(file)
-    result = imports.run_import(dataset, year=year, places=None, dry_run=dry_run)
-    _rows, counts = imports.preview_rows(dataset, result)
+        dataset = reading.read_upload(file)
+    result = services.run_import(dataset, year=year, places=None, dry_run=dry_run)
+    _rows, counts = services.preview_rows(dataset, result)
     return {"rows": len(dataset), "counts": counts}
 
 

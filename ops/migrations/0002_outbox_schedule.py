@@ -1,20 +1,8 @@
+"""Once the schedule's data migration; the periodic tasks are now listed in one place
+(PERIODIC_TASKS in config/settings.py) and created after every migrate by ops/schedules.py.
+Kept, empty, because later migrations depend on it and databases have it applied."""
+
 from django.db import migrations
-
-NAME = "ops: queue work kept while the broker was down"
-
-
-def schedule(apps, schema_editor):
-    """Every minute; editable in the admin like the other schedules."""
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.get_or_create(
-        name=NAME, defaults={"task": "ops.tasks.send_outbox", "interval": every}
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -23,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = []

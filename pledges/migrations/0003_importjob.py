@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import pledges.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,7 +20,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
-                ('file', models.FileField(upload_to=pledges.models._import_path, verbose_name='file')),
+                # upload_to was a function of pledges.models; ImportJob now lives in imports/.
+                ('file', models.FileField(upload_to='imports/', verbose_name='file')),
                 ('file_name', models.CharField(max_length=200, verbose_name='file name')),
                 ('status', models.CharField(choices=[('preview_queued', 'waiting to be checked'), ('previewing', 'being checked'), ('previewed', 'checked'), ('import_queued', 'waiting to be imported'), ('importing', 'being imported'), ('done', 'imported'), ('failed', 'failed')], default='preview_queued', max_length=16, verbose_name='status')),
                 ('row_count', models.PositiveIntegerField(default=0, verbose_name='rows')),

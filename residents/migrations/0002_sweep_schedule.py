@@ -1,21 +1,8 @@
+"""Once the schedule's data migration; the periodic tasks are now listed in one place
+(PERIODIC_TASKS in config/settings.py) and created after every migrate by ops/schedules.py.
+Kept, empty, because later migrations depend on it and databases have it applied."""
+
 from django.db import migrations
-
-
-def schedule(apps, schema_editor):
-    """Every 5 minutes, send messages to followers that were left pending (a lost task, a
-    broker that was down). Editable in the admin like the other schedules."""
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
-    PeriodicTask.objects.get_or_create(
-        name="residents: send messages left pending",
-        defaults={"task": "residents.tasks.sweep_messages", "interval": every},
-    )
-
-
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name="residents: send messages left pending").delete()
 
 
 class Migration(migrations.Migration):
@@ -24,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = []

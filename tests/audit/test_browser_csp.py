@@ -60,9 +60,9 @@ def test_the_admin_and_the_site_work_under_the_policy(live_server, desktop):
         reverse("admin:pledges_pledgelist_import"),
         reverse("admin:pledges_project_changelist") + "?q=路灯",
         reverse("admin:audit_securityevent_changelist"),
-        reverse("pledges:board_village", args=[village.code, pledge_list.year]),
-        reverse("pledges:board_poster", args=[village.code, pledge_list.year]),
-        reverse("pledges:suggest", args=[village.code]),
+        reverse("board:board_village", args=[village.code, pledge_list.year]),
+        reverse("board:board_poster", args=[village.code, pledge_list.year]),
+        reverse("suggestions:suggest", args=[village.code]),
         reverse("pledges:pledge_list_detail", args=[pledge_list.pk]),
     ]
     for url in pages:

@@ -26,8 +26,8 @@ class HeaderTests(TestCase):
 
     def pages(self):
         return [
-            reverse("pledges:board"),
-            reverse("pledges:suggest", args=[self.village.code]),
+            reverse("board:board"),
+            reverse("suggestions:suggest", args=[self.village.code]),
             reverse("login"),
             reverse("admin:login"),
         ]

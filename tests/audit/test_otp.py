@@ -21,7 +21,7 @@ class OneTimeCodeTests(TestCase):
         cls.township = TownshipFactory()
         cls.admin = MembershipFactory(role="district_admin", district=cls.township.district).user
         cls.cadre = MembershipFactory(role="township_cadre", township=cls.township).user
-        cls.page = reverse("pledges:district_overview", args=[cls.township.district.code])
+        cls.page = reverse("dashboards:district_overview", args=[cls.township.district.code])
 
     def log_in(self, user):
         self.client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
@@ -67,7 +67,7 @@ class OneTimeCodeTests(TestCase):
 
     def test_other_roles_are_not_asked(self):
         self.log_in(self.cadre)
-        url = reverse("pledges:township_dashboard", args=[self.township.code])
+        url = reverse("dashboards:township_dashboard", args=[self.township.code])
         self.assertEqual(self.client.get(url).status_code, 200)
 
     @override_settings(OTP_FOR_DISTRICT_ADMINS=False)

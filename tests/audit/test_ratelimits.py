@@ -8,7 +8,7 @@ from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
 from audit.ratelimits import limit
-from pledges.models import Suggestion
+from suggestions.models import Suggestion
 from tests.factories import MembershipFactory, VillageFactory
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
@@ -26,29 +26,29 @@ class AnonymousPostTests(TestCase):
     def test_any_anonymous_post_counts_against_the_backstop(self):
         # Three different forms, none of them valid: each post still counts.
         self.client.post(reverse("login"), {"username": "a", "password": "b"})
-        self.client.post(reverse("pledges:track"))
-        refused = self.client.post(reverse("pledges:suggest", args=[self.village.code]), {})
+        self.client.post(reverse("suggestions:track"))
+        refused = self.client.post(reverse("suggestions:suggest", args=[self.village.code]), {})
         self.assertContains(refused, "请求太频繁", status_code=429)
         self.assertContains(refused, "分钟后再试", status_code=429)
         self.assertIn("Retry-After", refused)
         # Another address is not affected, nor are reads.
         other = self.client.post(reverse("login"), {"username": "a"}, REMOTE_ADDR="10.1.1.1")
         self.assertEqual(other.status_code, 200)
-        self.assertEqual(self.client.get(reverse("pledges:board")).status_code, 302)
+        self.assertEqual(self.client.get(reverse("board:board")).status_code, 302)
 
     @override_settings(ANONYMOUS_POST_RATE="1/h")
     def test_logged_in_users_are_not_counted(self):
         user = MembershipFactory(role="village_committee", village=self.village).user
         self.client.force_login(user)
-        url = reverse("pledges:meeting_new", args=[self.village.code])
+        url = reverse("suggestions:meeting_new", args=[self.village.code])
         for _ in range(3):
             self.assertNotEqual(self.client.post(url, {}).status_code, 429)
 
     @override_settings(TRACK_RATE="3/h")
     def test_track_look_ups_are_limited(self):
         for _ in range(3):
-            self.client.get(reverse("pledges:track_detail", args=["ABCD-EFGH"]))
-        refused = self.client.get(reverse("pledges:track_detail", args=["ABCD-EFGH"]))
+            self.client.get(reverse("suggestions:track_detail", args=["ABCD-EFGH"]))
+        refused = self.client.get(reverse("suggestions:track_detail", args=["ABCD-EFGH"]))
         self.assertContains(refused, "请求太频繁", status_code=429)
 
     def test_the_decorator_reads_the_rate_from_a_setting(self):
@@ -84,7 +84,7 @@ class CacheDownTests(TestCase):
         caches["default"].close()
 
     def suggest(self, n: int):
-        url = reverse("pledges:suggest", args=[self.village.code])
+        url = reverse("suggestions:suggest", args=[self.village.code])
         token = f"{n:032d}"  # the form's one-time token: a new one per suggestion
         data = {"text": f"第{n}条建议：修一修路灯", "category": "lighting", "token": token}
         return self.client.post(url, data)

@@ -8,7 +8,7 @@ from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
-from pledges.forms import PHOTO_MAX_BYTES
+from lib.photos import PHOTO_MAX_BYTES
 from pledges.models import PledgeList, ProgressUpdate
 from tests.factories import MembershipFactory, VillageFactory, full_list
 

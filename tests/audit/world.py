@@ -13,17 +13,11 @@ from django.utils import timezone
 
 from audit.models import SecurityEvent
 from audit.services import record
-from pledges.models import (
-    ChangeRequest,
-    Escalation,
-    ImportJob,
-    Meeting,
-    PledgeList,
-    Project,
-    Suggestion,
-)
-from residents.models import Challenge, Follow, ReplyTemplate, ViolationReport
+from imports.models import ImportJob
+from pledges.models import ChangeRequest, Escalation, PledgeList, Project
+from residents.models import Challenge, Follow, ViolationReport
 from reviews.models import AnnualReview, Invitation, token_hash
+from suggestions.models import Meeting, ReplyTemplate, Suggestion
 from tests.factories import (
     DistrictFactory,
     MembershipFactory,

@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.urls import reverse
 
-from pledges import imports
-from pledges.models import ImportJob, Project
+from imports import services
+from imports.models import ImportJob
+from pledges.models import Project
 from tests.factories import MembershipFactory, UserFactory, VillageFactory
 from tests.test_browser import assert_fits_the_phone, expect, log_in, phone  # noqa: F401
 from villages.models import Membership
@@ -39,7 +40,7 @@ def test_a_cadre_uploads_checks_and_confirms(live_server, phone, cadre_and_villa
         )
     )
     log_in(phone, live_server.url, "liqiang")
-    phone.goto(live_server.url + reverse("pledges:township_import", args=[village.township.code]))
+    phone.goto(live_server.url + reverse("imports:township_import", args=[village.township.code]))
     phone.get_by_label("Excel 文件（.xlsx）").set_input_files(str(file))
     phone.get_by_role("button", name="上传并检查").click()
     expect(phone.get_by_text("第 4 行「目标数量」“-5”：不能为负数")).to_be_visible()
@@ -76,7 +77,7 @@ def test_the_progress_bar_follows_the_worker_and_shows_the_preview(
     expect(phone.locator("progress#import-progress")).to_be_visible()
     phone.screenshot(path=str(tmp_path / "3-progress.png"), full_page=True)
     # The worker's part, from another thread while the page polls.
-    worker = threading.Thread(target=imports.import_job_check, kwargs={"job_pk": job.pk})
+    worker = threading.Thread(target=services.import_job_check, kwargs={"job_pk": job.pk})
     worker.start()
     worker.join()
     expect(phone.get_by_role("button", name="确认导入：新增 10 项，修改 0 项")).to_be_visible(

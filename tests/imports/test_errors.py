@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from django.test import TestCase, override_settings
 
-from pledges import imports
+from imports import reading, services
 from pledges.models import PledgeList, Prohibition, Project
+from pledges.timeline import project_timeline
 from tests.factories import (
     ProjectFactory,
     TownshipFactory,
@@ -30,11 +31,11 @@ class ImportErrorTests(TestCase):
 
     def run_rows(self, rows, *, dry_run=True, year=2026, places="township"):
         places = [self.township] if places == "township" else places
-        dataset = imports.read_upload(upload(xlsx_bytes(rows)))
-        result = imports.run_import(
+        dataset = reading.read_upload(upload(xlsx_bytes(rows)))
+        result = services.run_import(
             dataset, year=year, places=places, user=self.user, dry_run=dry_run
         )
-        return imports.preview_rows(dataset, result)
+        return services.preview_rows(dataset, result)
 
     def assertRowError(self, rows, expected: str, *, row: int = 2):
         entry = next(entry for entry in rows if entry["row"] == row)
@@ -230,11 +231,11 @@ class AllOrNothingTests(TestCase):
         cls.user = UserFactory(username="cadre")
 
     def import_rows(self, rows):
-        dataset = imports.read_upload(upload(xlsx_bytes(rows)))
-        result = imports.run_import(
+        dataset = reading.read_upload(upload(xlsx_bytes(rows)))
+        result = services.run_import(
             dataset, year=2026, places=[self.village.township], user=self.user, dry_run=False
         )
-        return result, imports.preview_rows(dataset, result)
+        return result, services.preview_rows(dataset, result)
 
     def test_one_bad_row_writes_nothing(self):
         existing = full_list(village=self.village, year=2026)
@@ -299,16 +300,16 @@ class AllOrNothingTests(TestCase):
         self.assertEqual(created.history.get().history_type, "+")
         self.assertEqual(new_list.prohibitions.get().history.get().history_user, self.user)
         # The edit shows on the project's timeline like any other.
-        self.assertIn("edit", [event["kind"] for event in project.timeline()])
+        self.assertIn("edit", [event["kind"] for event in project_timeline(project)])
 
 
 class WriteConflictTests(TestCase):
     def test_a_list_created_by_someone_else_meanwhile_rolls_everything_back(self):
-        from pledges.resources import PledgeItemResource
+        from imports.resources import PledgeItemResource
 
         village = VillageFactory()
         other = VillageFactory(township=village.township)
-        dataset = imports.read_upload(
+        dataset = reading.read_upload(
             upload(xlsx_bytes([row(other.code, 1), row(village.code, 1)]))
         )
 
@@ -319,7 +320,7 @@ class WriteConflictTests(TestCase):
         resource = PledgeItemResource(year=2026, on_progress=someone_else_creates_the_list)
         resource.PROGRESS_EVERY = 1
         result = resource.import_data(dataset, dry_run=False)
-        rows, counts = imports.preview_rows(dataset, result)
+        rows, counts = services.preview_rows(dataset, result)
         self.assertTrue(result.has_errors())
         self.assertIn("导入过程中有其他人修改了这些清单，没有导入任何数据。", rows[-1]["errors"][0])
         self.assertFalse(Project.objects.exists())

@@ -10,7 +10,9 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from pledges.models import ImportJob, PledgeList, Project, Suggestion
+from imports.models import ImportJob
+from pledges.models import PledgeList, Project
+from suggestions.models import Suggestion
 from tests.factories import (
     MembershipFactory,
     TownshipFactory,
@@ -70,12 +72,12 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
 
     def urls(self):
         code, village = self.township.code, self.village.code
-        export = "pledges:export"
+        export = "imports:export"
         return {
-            "upload": reverse("pledges:township_import", args=[code]),
-            "job": reverse("pledges:import_job", args=[self.job.pk]),
-            "status": reverse("pledges:import_job_status", args=[self.job.pk]),
-            "template": reverse("pledges:import_template"),
+            "upload": reverse("imports:township_import", args=[code]),
+            "job": reverse("imports:import_job", args=[self.job.pk]),
+            "status": reverse("imports:import_job_status", args=[self.job.pk]),
+            "template": reverse("imports:import_template"),
             "township_lists": reverse(export, args=[code, "lists"]),
             "township_progress": reverse(export, args=[code, "progress"]),
             "township_suggestions": reverse(export, args=[code, "suggestions"]),
@@ -120,7 +122,7 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
         self.client.force_login(self.personas["admin"].user)
         page = self.client.get(self.urls()["upload"])
         self.assertNotContains(page, 'type="file"')
-        self.assertContains(page, reverse("pledges:export", args=[self.township.code, "lists"]))
+        self.assertContains(page, reverse("imports:export", args=[self.township.code, "lists"]))
         response = self.client.post(
             self.urls()["upload"], {"year": 2026, "file": upload(xlsx_bytes([]))}
         )
@@ -128,7 +130,7 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
         self.assertEqual(ImportJob.objects.count(), 1)
 
     def test_confirm_is_for_the_townships_cadre_only(self):
-        url = reverse("pledges:import_job_confirm", args=[self.job.pk])
+        url = reverse("imports:import_job_confirm", args=[self.job.pk])
         for name in ("committee", "admin", "other_cadre"):
             self.client.force_login(self.personas[name].user)
             with self.subTest(persona=name):
@@ -138,7 +140,7 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
 
     def test_wrong_methods(self):
         self.client.force_login(self.personas["cadre"].user)
-        confirm = reverse("pledges:import_job_confirm", args=[self.job.pk])
+        confirm = reverse("imports:import_job_confirm", args=[self.job.pk])
         self.assertEqual(self.client.get(confirm).status_code, 405)
         self.assertEqual(self.client.post(self.urls()["status"]).status_code, 405)
         self.assertEqual(self.client.post(self.urls()["job"]).status_code, 405)
@@ -147,7 +149,7 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
 
     def test_an_unknown_export_is_not_found(self):
         self.client.force_login(self.personas["cadre"].user)
-        url = reverse("pledges:export", args=[self.township.code, "everything"])
+        url = reverse("imports:export", args=[self.township.code, "everything"])
         self.assertEqual(self.client.get(url).status_code, 404)
 
 
@@ -160,7 +162,7 @@ class ImportFlowTests(_MediaMixin, TestCase):
 
     def setUp(self):
         self.client.force_login(self.cadre)
-        self.url = reverse("pledges:township_import", args=[self.township.code])
+        self.url = reverse("imports:township_import", args=[self.township.code])
 
     def post(self, content: bytes, name="清单.xlsx", year=2026):
         return self.client.post(self.url, {"year": year, "file": upload(content, name)})
@@ -178,7 +180,7 @@ class ImportFlowTests(_MediaMixin, TestCase):
         page = self.client.get(job.get_absolute_url())
         self.assertContains(page, "确认导入：新增 2 项，修改 0 项")
         self.assertContains(page, "第 2 行")
-        confirm = self.client.post(reverse("pledges:import_job_confirm", args=[job.pk]))
+        confirm = self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))
         self.assertRedirects(confirm, job.get_absolute_url())
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.DONE)
@@ -187,7 +189,7 @@ class ImportFlowTests(_MediaMixin, TestCase):
         self.assertEqual((project.target_quantity, project.unit), (Decimal("30"), "盏"))
         self.assertEqual(project.history.get().history_user, self.cadre)
         # Confirming again imports nothing twice.
-        self.client.post(reverse("pledges:import_job_confirm", args=[job.pk]))
+        self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))
         self.assertEqual(Project.objects.count(), 2)
 
     def test_a_preview_with_errors_cannot_be_confirmed(self):
@@ -197,14 +199,14 @@ class ImportFlowTests(_MediaMixin, TestCase):
         self.assertContains(page, "第 2 行「目标数量」“-1”：不能为负数")
         self.assertContains(page, "请在文件中改正有错误的行后重新上传")
         self.assertNotContains(page, "确认导入")
-        self.client.post(reverse("pledges:import_job_confirm", args=[job.pk]))
+        self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))
         self.assertFalse(PledgeList.objects.exists())
 
     def test_confirming_after_the_list_was_published_imports_nothing(self):
         self.post(xlsx_bytes([row(self.village.code, 1, "新名称")]))
         job = ImportJob.objects.get()
         full_list(status=PledgeList.Status.PUBLISHED, village=self.village, year=2026)
-        self.client.post(reverse("pledges:import_job_confirm", args=[job.pk]))
+        self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.PREVIEWED)
         self.assertIn("没有导入任何数据", job.message)
@@ -224,7 +226,7 @@ class ImportFlowTests(_MediaMixin, TestCase):
     def test_the_upload_page(self):
         response = self.client.get(self.url)
         self.assertContains(response, "下载模板")
-        self.assertContains(response, reverse("pledges:export", args=[self.township.code, "lists"]))
+        self.assertContains(response, reverse("imports:export", args=[self.township.code, "lists"]))
 
     def test_the_preview_pages_through_many_rows(self):
         villages = [self.village, *(VillageFactory(township=self.township) for _ in range(25))]
@@ -256,7 +258,7 @@ class PreviewBudgetTests(_MediaMixin, TestCase):
         for villages, per_village in ((2, 2), (12, 10)):
             township, cadre, content = self.build(villages, per_village)
             self.client.force_login(cadre)
-            url = reverse("pledges:township_import", args=[township.code])
+            url = reverse("imports:township_import", args=[township.code])
             # session, user, township + district, memberships (scope);
             # insert the job (the upload stored), claim it (conditional UPDATE);
             # django-import-export's transaction: savepoint, savepoint (before_import):
@@ -275,7 +277,7 @@ class PreviewBudgetTests(_MediaMixin, TestCase):
             township, cadre, content = self.build(villages, per_village)
             self.client.force_login(cadre)
             self.client.post(
-                reverse("pledges:township_import", args=[township.code]),
+                reverse("imports:township_import", args=[township.code]),
                 {"year": 2026, "file": upload(content)},
             )
             job = ImportJob.objects.get(township=township)
@@ -283,7 +285,7 @@ class PreviewBudgetTests(_MediaMixin, TestCase):
             with self.subTest(villages=villages), self.assertNumQueries(4):
                 self.client.get(job.get_absolute_url())
             with self.subTest(villages=villages), self.assertNumQueries(4):
-                self.client.get(reverse("pledges:import_job_status", args=[job.pk]))
+                self.client.get(reverse("imports:import_job_status", args=[job.pk]))
 
 
 class ExportTests(TestCase):
@@ -306,7 +308,7 @@ class ExportTests(TestCase):
 
     def export(self, user, code, what):
         self.client.force_login(user)
-        response = self.client.get(reverse("pledges:export", args=[code, what]) + "?year=2026")
+        response = self.client.get(reverse("imports:export", args=[code, what]) + "?year=2026")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(
             response["Content-Type"],
@@ -356,7 +358,7 @@ class ExportTests(TestCase):
 
     def test_the_template(self):
         self.client.force_login(self.cadre)
-        content = self.client.get(reverse("pledges:import_template")).content
+        content = self.client.get(reverse("imports:import_template")).content
         workbook = load_workbook(io.BytesIO(content))
         self.assertEqual(workbook.sheetnames, ["清单", "填写说明"])
         sheet = workbook["清单"]

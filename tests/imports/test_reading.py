@@ -7,20 +7,20 @@ from decimal import Decimal
 
 from django.test import TestCase, override_settings
 
-from pledges import imports
+from imports import reading, services
+from imports.reading import FileProblem
 from pledges.models import Prohibition, Project
-from pledges.resources import FileProblem
 from tests.factories import UserFactory, VillageFactory
 
 from .sheets import HEADERS, row, upload, xlsx_bytes
 
 
 def _import(content: bytes, village, *, year=2026, dry_run=False):
-    dataset = imports.read_upload(upload(content))
-    result = imports.run_import(
+    dataset = reading.read_upload(upload(content))
+    result = services.run_import(
         dataset, year=year, places=[village.township], user=None, dry_run=dry_run
     )
-    return imports.preview_rows(dataset, result)
+    return services.preview_rows(dataset, result)
 
 
 class MessyFileTests(TestCase):
@@ -163,8 +163,8 @@ class RefusedFileTests(TestCase):
     def assertRefused(self, content: bytes, expected: str, name: str = "清单.xlsx"):
         file = upload(content, name)
         with self.assertRaises(FileProblem) as caught:
-            imports.check_upload(file)
-            imports.read_upload(file)
+            reading.check_upload(file)
+            reading.read_upload(file)
         self.assertIn(expected, str(caught.exception))
 
     def test_it_refuses_a_file_that_is_not_xlsx(self):
@@ -199,6 +199,6 @@ class UploadFileTests(TestCase):
 
     def test_a_stream_without_a_name_is_read_too(self):
         village = VillageFactory()
-        dataset = imports.read_upload(io.BytesIO(xlsx_bytes([row(village.code, 1)])))
+        dataset = reading.read_upload(io.BytesIO(xlsx_bytes([row(village.code, 1)])))
         self.assertEqual(len(dataset), 1)
         UserFactory()

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from pledges.models import ImportJob, PledgeList
+from imports.models import ImportJob
+from pledges.models import PledgeList
 from tests.factories import MembershipFactory, ProjectFactory, VillageFactory, full_list
 from villages.models import Membership
 
@@ -61,13 +62,13 @@ class RoundTripTests(TestCase):
         self.client.force_login(self.cadre)
 
     def exported(self) -> bytes:
-        url = reverse("pledges:export", args=[self.township.code, "lists"]) + "?year=2026"
+        url = reverse("imports:export", args=[self.township.code, "lists"]) + "?year=2026"
         return self.client.get(url).content
 
     def test_export_then_import_changes_nothing(self):
         content = self.exported()
         self.client.post(
-            reverse("pledges:township_import", args=[self.township.code]),
+            reverse("imports:township_import", args=[self.township.code]),
             {"year": 2026, "file": upload(content)},
         )
         job = ImportJob.objects.get()

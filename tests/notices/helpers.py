@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.utils import timezone
 
 from notices.models import VillageNoticeSettings, period_end, period_of
-from pledges.models import PledgeList, ProgressUpdate, Project, Suggestion
+from pledges.models import PledgeList, ProgressUpdate, Project
+from suggestions.models import Suggestion
 from tests.factories import PledgeListFactory, ProjectFactory, VillageFactory
 
 TODAY = timezone.localdate()

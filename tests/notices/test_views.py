@@ -170,7 +170,7 @@ class InboxTests(Personas):
         self.assertFalse(page.context["notice_badge"]["show"])
         self.assertNotContains(page, 'class="notice-link"')
         self.client.logout()
-        self.assertNotIn("notice_badge", self.client.get(reverse("pledges:board")).context or {})
+        self.assertNotIn("notice_badge", self.client.get(reverse("board:board")).context or {})
 
     def test_a_notice_not_yet_delivered_to_the_inbox_is_not_listed(self):
         Delivery.objects.filter(notice=self.notice, channel="inbox").update(status="pending")

@@ -109,7 +109,7 @@ class OutboxTests(TestCase):
         with broker_at(CLOSED_PORT), self.captureOnCommitCallbacks(execute=True):
             started = time.monotonic()
             with transaction.atomic():
-                enqueue(note, "while down")
+                enqueue(note.name, "while down")
         self.assertLess(time.monotonic() - started, 3)  # the page that asked is not held up
         row = OutboxTask.objects.get()
         self.assertEqual((row.task, row.args, row.sent), ("tests.ops.note", ["while down"], None))
@@ -135,13 +135,13 @@ class OutboxTests(TestCase):
             contextlib.suppress(RuntimeError),
             transaction.atomic(),
         ):
-            enqueue(note, "never")
+            enqueue(note.name, "never")
             raise RuntimeError
         self.assertFalse(OutboxTask.objects.exists())
 
     def test_with_a_broker_nothing_is_kept(self):
         with self.captureOnCommitCallbacks(execute=True):
-            enqueue(note, "now")
+            enqueue(note.name, "now")
         self.assertEqual(DONE, ["now"])
         self.assertFalse(OutboxTask.objects.exists())
 
@@ -168,10 +168,10 @@ class RealRedisOutageTests(TransactionTestCase):
 
     def test_the_broker_going_away_and_coming_back(self):
         with transaction.atomic():
-            enqueue(note, "up")
+            enqueue(note.name, "up")
         self.wait_for("up")
         with broker_at(CLOSED_PORT), transaction.atomic():
-            enqueue(note, "down")
+            enqueue(note.name, "down")
         self.assertEqual(OutboxTask.objects.filter(sent__isnull=True).count(), 1)
         self.assertEqual(send_outbox(), 1)
         self.wait_for("down")

@@ -53,9 +53,11 @@ class PermissionMatrixTests(TestCase):
 
     def urls(self):
         return {
-            "dashboard": reverse("pledges:township_dashboard", args=[self.village.township.code]),
+            "dashboard": reverse(
+                "dashboards:township_dashboard", args=[self.village.township.code]
+            ),
             "district": reverse(
-                "pledges:district_overview", args=[self.village.township.district.code]
+                "dashboards:district_overview", args=[self.village.township.district.code]
             ),
             "list": reverse("pledges:pledge_list_detail", args=[self.published.pk]),
             "edit": reverse("pledges:pledge_list_edit", args=[self.draft.pk]),

@@ -33,7 +33,7 @@ class DashboardBudgetTests(TestCase):
         for villages in (1, 6):
             township, cadre = self.build(villages)
             self.client.force_login(cadre)
-            url = reverse("pledges:township_dashboard", args=[township.code])
+            url = reverse("dashboards:township_dashboard", args=[township.code])
             # session, user, township + district, memberships (scope),
             # lists with project counts, villages, open escalations with their projects,
             # residents' open challenges, open reports
@@ -48,7 +48,7 @@ class DashboardBudgetTests(TestCase):
             TownshipFactory(district=township.district)
             admin = MembershipFactory(role=Role.DISTRICT_ADMIN, district=township.district).user
             self.client.force_login(admin)
-            url = reverse("pledges:district_overview", args=[township.district.code])
+            url = reverse("dashboards:district_overview", args=[township.district.code])
             # session, user, district, memberships (scope),
             # per-township list summary, townships with village counts, district escalations,
             # suggestion figures (counts, reply times, meetings)

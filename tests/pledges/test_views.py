@@ -216,7 +216,7 @@ class FullCycleTests(Personas):
         self.assertEqual(self.client.get(answer_url).status_code, 403)
         self.client.force_login(self.cadre)
         self.assertContains(
-            self.client.get(reverse("pledges:township_dashboard", args=[self.township.code])),
+            self.client.get(reverse("dashboards:township_dashboard", args=[self.township.code])),
             "水源不足",
         )
         self.client.post(answer_url, {"action": "pass"})
@@ -225,7 +225,7 @@ class FullCycleTests(Personas):
         self.assertEqual(self.client.get(answer_url).status_code, 403)  # now the district's
         self.client.force_login(self.admin)
         self.assertContains(
-            self.client.get(reverse("pledges:district_overview", args=[self.district.code])),
+            self.client.get(reverse("dashboards:district_overview", args=[self.district.code])),
             "水源不足",
         )
         self.client.post(answer_url, {"action": "answer", "answer": "水务局下周进场"})

@@ -28,7 +28,7 @@ def test_a_resident_challenges_a_verified_project_and_the_township_upholds_it(
     Project.objects.filter(pk=project.pk).update(status=Project.Status.VERIFIED)
     cadre = UserFactory(username="liqiang")
     MembershipFactory(user=cadre, role=Membership.Role.TOWNSHIP_CADRE, township=village.township)
-    board = live_server.url + reverse("pledges:board_place", args=[village.code])
+    board = live_server.url + reverse("board:board_place", args=[village.code])
 
     # The resident follows the village, then challenges project 1.
     phone.goto(board)
@@ -48,7 +48,7 @@ def test_a_resident_challenges_a_verified_project_and_the_township_upholds_it(
     # The township cadre sees it from the dashboard and upholds it.
     log_in(phone, live_server.url, "liqiang")
     phone.goto(
-        live_server.url + reverse("pledges:township_dashboard", args=[village.township.code])
+        live_server.url + reverse("dashboards:township_dashboard", args=[village.township.code])
     )
     phone.get_by_role("link", name="群众质疑：1 件待答复").click()
     phone.get_by_role("link", name=f"龙江村 · 1. {project.title}").click()

@@ -23,7 +23,7 @@ class ChallengeTests(TestCase):
         return reverse("residents:report_new", args=[self.village.code, YEAR, number])
 
     def board(self):
-        return self.client.get(reverse("pledges:board_place", args=[self.village.code]))
+        return self.client.get(reverse("board:board_place", args=[self.village.code]))
 
     def post_challenge(self, **data):
         return self.client.post(
@@ -130,7 +130,7 @@ class ChallengeTests(TestCase):
         ):
             self.client.post(post.get_absolute_url(), {"decision": decision, "answer": "已核查"})
         self.client.logout()
-        url = reverse("pledges:board_place", args=[self.village.code])
+        url = reverse("board:board_place", args=[self.village.code])
         page = self.client.get(url, HTTP_IF_NONE_MATCH=etag)
         self.assertEqual(page.status_code, 200)
         self.assertContains(page, "已核查", count=2)
@@ -163,7 +163,7 @@ class ChallengeTests(TestCase):
             reverse("pledges:village_list", args=[self.village.code]),
             reverse("pledges:pledge_list_detail", args=[self.pledge_list.pk]),
             reverse("pledges:project_detail", args=[self.project.pk]),
-            reverse("pledges:suggestion_inbox", args=[self.village.code]),
+            reverse("suggestions:suggestion_inbox", args=[self.village.code]),
         ):
             with self.subTest(url=url):
                 self.assertNotContains(self.client.get(url, follow=True), CONTACT)
@@ -173,7 +173,7 @@ class ChallengeTests(TestCase):
         self.client.post(self.report_url(), {"text": "违规发包工程给亲戚"})
         self.client.force_login(self.users["cadre"])
         dashboard = self.client.get(
-            reverse("pledges:township_dashboard", args=[self.township.code])
+            reverse("dashboards:township_dashboard", args=[self.township.code])
         )
         self.assertContains(dashboard, "群众质疑：1 件待答复")
         self.assertContains(
@@ -192,8 +192,8 @@ class PermissionTests(TestCase):
             "inbox": reverse("residents:township_inbox", args=[self.township.code]),
             "challenge": self.challenge.get_absolute_url(),
             "report": self.report.get_absolute_url(),
-            "replies": reverse("residents:reply_templates", args=[self.township.code]),
-            "answer": reverse("residents:bulk_answer", args=[self.village.code]),
+            "replies": reverse("suggestions:reply_templates", args=[self.township.code]),
+            "answer": reverse("suggestions:bulk_answer", args=[self.village.code]),
         }
         expected = {
             # inbox, challenge, report, replies, answer

@@ -8,9 +8,11 @@ from django.test import TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from pledges.models import Project, Suggestion
+from lib.contacts import parse_contact
+from pledges.models import Project
 from residents import services, sms
-from residents.models import Follow, Message, parse_contact
+from residents.models import Follow, Message
+from suggestions.models import Suggestion
 from tests.residents.world import build
 
 PHONE = "13812345678"
@@ -110,7 +112,7 @@ class FollowTests(TestCase):
     def test_a_suggestion_author_is_told_once_when_it_is_answered(self):
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(
-                reverse("pledges:suggest", args=[self.village.code]),
+                reverse("suggestions:suggest", args=[self.village.code]),
                 {
                     "text": "村口需要路灯",
                     "category": "other",

@@ -21,7 +21,7 @@ class BoardSectionTests(TestCase):
         review = make_review()
         cast(review, [S] * 9 + [D], name="欧阳秀兰")
         village = review.pledge_list.village
-        url = reverse("pledges:board_village", args=[village.code, 2025])
+        url = reverse("board:board_village", args=[village.code, 2025])
         self.assertNotContains(self.client.get(url), "年度评议结果")
         review.close(by=None)
         self.assertNotContains(self.client.get(url), "年度评议结果")  # closed is not public
@@ -36,5 +36,5 @@ class BoardSectionTests(TestCase):
         review = make_review()
         township = review.pledge_list.village.township
         for code in (township.code, township.district.code):
-            response = self.client.get(reverse("pledges:board_place", args=[code]) + "?year=2025")
+            response = self.client.get(reverse("board:board_place", args=[code]) + "?year=2025")
             self.assertContains(response, reverse("reviews:ranking", args=[code]))

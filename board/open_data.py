@@ -1,0 +1,316 @@
+"""Open data: what the public board shows, as read-only JSON (/api/v1/…, described in
+static/api/openapi.json) and as CSV / xlsx downloads of the district and township tables.
+
+The same querysets as the board pages (views.py):
+published lists only, never a suggestion's name, phone, receipt code or hidden text. Every
+field is listed by hand below, so a new model field is never published by accident.
+
+Types: decimals are strings with two places ("1923.00", exact where a float is not), dates
+and times ISO 8601 (times in the site's time zone, with their offset), codes strings.
+"""
+
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+
+from pledges.models import Category, PledgeList, Project
+from suggestions.models import Suggestion
+from villages.models import Village
+
+from .stamps import cached_stamp
+
+SUGGESTIONS_SHOWN = 30  # the newest answers, as on the board page
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def iso_date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def iso_datetime(value) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _place(place, api_name: str | None) -> dict:
+    data = {
+        "code": place.code,
+        "name": place.name,
+        "board_url": reverse("board:board_place", args=[place.code]),
+    }
+    if api_name:
+        data["url"] = reverse(api_name, args=[place.code])
+    return data
+
+
+def district_querysets(district, year: int) -> tuple:
+    lists = PledgeList.objects.for_year(year).in_district(district)
+    suggestions = Suggestion.objects.for_year(year).in_district(district)
+    return lists, suggestions
+
+
+def district_stamp(district, year: int) -> str:
+    return cached_stamp("district", district.code, year)
+
+
+def township_querysets(township, year: int) -> tuple:
+    lists = PledgeList.objects.for_year(year).in_township(township).published()
+    suggestions = Suggestion.objects.for_year(year).in_township(township)
+    return lists, suggestions
+
+
+def township_stamp(township, year: int) -> str:
+    return cached_stamp("township", township.code, year)
+
+
+def village_querysets(village, year: int) -> tuple:
+    lists = village.pledge_lists.for_year(year).published()
+    suggestions = village.suggestions.for_year(year)
+    return lists, suggestions
+
+
+def village_stamp(village, year: int) -> str:
+    return cached_stamp("village", village.code, year)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def district_index(districts) -> dict:
+    return {"districts": [_place(d, "board:api_district") for d in districts]}
+
+
+def district_rows(district, year: int) -> list[dict]:
+    """One row per township, published lists only. Two queries."""
+    rows = []
+    for township in PledgeList.objects.township_summary(
+        district=district, year=year, published_only=True
+    ):
+        summary = township.summary
+        rows.append(
+            {
+                **_place(township, "board:api_township"),
+                "villages": township.village_count,
+                "lists_published": summary.get("published_count", 0),
+                "projects": summary.get("project_count", 0),
+                "verified": summary.get("verified_count", 0),
+                "completed": summary.get("completed_count", 0),
+                "overdue": summary.get("overdue_count", 0),
+            }
+        )
+    return rows
+
+
+def township_rows(township, year: int) -> list[dict]:
+    """One row per village; a village without a published list has `list` null and zeros.
+    Two queries."""
+    lists, _suggestions = township_querysets(township, year)
+    by_village = {pl.village_id: pl for pl in lists.with_project_counts()}
+    rows = []
+    for village in township.villages.all():
+        pledge_list = by_village.get(village.pk)
+        row = {
+            "code": village.code,
+            "name": village.name,
+            "board_url": reverse("board:board_village", args=[village.code, year]),
+            "url": reverse("board:api_village", args=[village.code, year]) if pledge_list else None,
+            "list": PledgeList.Status.PUBLISHED.value if pledge_list else None,
+        }
+        for key, name in (
+            ("projects", "project_count"),
+            ("verified", "verified_count"),
+            ("completed", "completed_count"),
+            ("in_progress", "in_progress_count"),
+            ("overdue", "overdue_count"),
+        ):
+            row[key] = getattr(pledge_list, name) if pledge_list else 0
+        rows.append(row)
+    return rows
+
+
+def totals(rows: list[dict], keys: tuple) -> dict:
+    return {key: sum(row[key] for row in rows) for key in keys}
+
+
+def outcomes(projects) -> list[dict]:
+    """Completed and verified quantities by category and unit (`ProjectQuerySet.outcomes`)."""
+    labels = dict(Category.choices)
+    return [
+        {
+            "category": row["category"],
+            "category_label": str(labels.get(row["category"], row["category"])),
+            "unit": row["unit"],
+            "total": decimal_text(row["total"]),
+            "projects": row["projects"],
+        }
+        for row in projects.outcomes()
+    ]
+
+
+def figures(villages, year: int) -> dict:
+    counts = Suggestion.objects.figures(year=year, villages=villages)
+    keys = ("meetings", "received", "answered", "adopted", "median_days_to_reply")
+    return {key: counts[key] for key in keys}
+
+
+DISTRICT_TOTAL_KEYS = (
+    "villages",
+    "lists_published",
+    "projects",
+    "verified",
+    "completed",
+    "overdue",
+)
+TOWNSHIP_TOTAL_KEYS = ("projects", "verified", "completed", "in_progress", "overdue")
+
+
+def district_data(district, year: int) -> dict:
+    """Nine queries with the stamp, whatever the number of townships and villages."""
+    _lists, suggestions = district_querysets(district, year)
+    rows = district_rows(district, year)
+    return {
+        "district": _place(district, "board:api_district"),
+        "year": year,
+        "townships": rows,
+        "totals": totals(rows, DISTRICT_TOTAL_KEYS),
+        "outcomes": outcomes(Project.objects.of_year(year).in_district(district)),
+        "figures": figures(Village.objects.in_district(district), year),
+    }
+
+
+def township_data(township, year: int) -> dict:
+    _lists, suggestions = township_querysets(township, year)
+    rows = township_rows(township, year)
+    return {
+        "township": {
+            **_place(township, "board:api_township"),
+            "district": _place(township.district, "board:api_district"),
+        },
+        "year": year,
+        "villages": rows,
+        "totals": {
+            "villages": len(rows),
+            "lists_published": sum(row["list"] is not None for row in rows),
+            **totals(rows, TOWNSHIP_TOTAL_KEYS),
+        },
+        "outcomes": outcomes(Project.objects.of_year(year).in_township(township)),
+        "figures": figures(township.villages.all(), year),
+    }
+
+
+def _project(project: Project) -> dict:
+    return {
+        "number": project.number,
+        "title": project.title,
+        "category": project.category,
+        "category_label": str(project.get_category_display()),
+        "status": project.status,
+        "status_label": str(project.get_status_display()),
+        "percent_done": project.percent_done,
+        "target_quantity": decimal_text(project.target_quantity),
+        "unit": project.unit,
+        "lead_name": project.lead_name,
+        "lead_post": project.lead_post,
+        "planned_start": iso_date(project.planned_start),
+        "planned_finish": iso_date(project.planned_finish),
+        "verified_at": iso_datetime(project.verified_at),
+        "is_overdue": project.is_overdue,
+    }
+
+
+def _suggestion(suggestion: Suggestion, pledge_list: PledgeList) -> dict:
+    # Whitelist: never name, phone, receipt code, hiding reason.
+    return {
+        "received": iso_date(suggestion.received),
+        "category": suggestion.category,
+        "status": suggestion.status,
+        "status_label": str(suggestion.get_status_display()),
+        "text": None if suggestion.is_hidden else suggestion.text,
+        "reply": suggestion.reply,
+        "replied_at": iso_datetime(suggestion.replied_at),
+        "adopted_projects": [
+            project.number
+            for project in suggestion.projects.all()
+            if project.pledge_list_id == pledge_list.pk
+        ],
+    }
+
+
+def village_data(village, year: int, pledge_list: PledgeList) -> dict:
+    """A published list: projects, prohibitions and answered suggestions. Four queries."""
+    _lists, suggestions = village_querysets(village, year)
+    township = village.township
+    return {
+        "village": {
+            "code": village.code,
+            "name": village.name,
+            "kind": village.kind,
+            "board_url": reverse("board:board_village", args=[village.code, year]),
+            "url": reverse("board:api_village", args=[village.code, year]),
+            "township": _place(township, "board:api_township"),
+            "district": _place(township.district, "board:api_district"),
+        },
+        "year": year,
+        "list": {
+            "status": pledge_list.status,
+            "published_at": iso_datetime(pledge_list.published_at),
+        },
+        "projects": [_project(project) for project in pledge_list.projects.all()],
+        "prohibitions": [
+            {"number": prohibition.number, "text": prohibition.text}
+            for prohibition in pledge_list.prohibitions.all()
+        ],
+        "suggestions": [
+            _suggestion(s, pledge_list)
+            for s in suggestions.answered_in_public()[:SUGGESTIONS_SHOWN]
+        ],
+    }
+
+
+# --- Downloads -------------------------------------------------------------------------------
+
+# (key of the row, Chinese header)
+DISTRICT_COLUMNS = [
+    ("code", "区划代码"),
+    ("name", "镇(街道)"),
+    ("villages", "村(社区)数"),
+    ("lists_published", "已公示清单数"),
+    ("projects", "民生实事"),
+    ("verified", "已验收销号"),
+    ("completed", "已完成待验收"),
+    ("overdue", "逾期"),
+]
+TOWNSHIP_COLUMNS = [
+    ("code", "区划代码"),
+    ("name", "村(社区)"),
+    ("list", "清单"),
+    ("projects", "民生实事"),
+    ("verified", "已验收销号"),
+    ("completed", "已完成待验收"),
+    ("in_progress", "进行中"),
+    ("overdue", "逾期"),
+]
+LIST_LABELS = {PledgeList.Status.PUBLISHED.value: "已公示", None: "未公示"}
+TOTAL_LABEL = "合计"
+
+
+def district_table(district, year: int) -> tuple[list, list[dict]]:
+    rows = district_rows(district, year)
+    total = {"code": "", "name": TOTAL_LABEL, **totals(rows, DISTRICT_TOTAL_KEYS)}
+    return DISTRICT_COLUMNS, [*rows, total]
+
+
+def township_table(township, year: int) -> tuple[list, list[dict]]:
+    rows = township_rows(township, year)
+    for row in rows:
+        row["list"] = LIST_LABELS[row["list"]]
+    total = {
+        "code": "",
+        "name": TOTAL_LABEL,
+        "list": f"{sum(row['list'] == LIST_LABELS['published'] for row in rows)}/{len(rows)}",
+        **totals(rows, TOWNSHIP_TOTAL_KEYS),
+    }
+    return TOWNSHIP_COLUMNS, [*rows, total]

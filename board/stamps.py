@@ -1,0 +1,218 @@
+"""The board's data stamps: what a board page shows changes exactly when its stamp does.
+
+A page and its ETag are cached under the stamp (views.py), and the stamp itself is kept in
+the cache until a write to the place forgets it. This module is the one place that knows
+what the board reads: `place_stamp` reads it in one query, and `watch_everything` (called
+from BoardConfig.ready) forgets the stamps whenever any of it is saved or deleted.
+"""
+
+import datetime
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
+
+from pledges import signals as pledge_signals
+from pledges.models import ChangeRequest, Photo, PledgeList, ProgressUpdate, Prohibition, Project
+from residents.models import Challenge, ViolationReport
+from reviews.models import AnnualReview
+from suggestions.models import Meeting, Suggestion
+from villages.models import District, Township, Village
+
+
+def place_stamp(kind: str, code: str, year: int) -> str | None:
+    """The data stamp of a board page in ONE query, before any object is loaded: the latest
+    `modified` and the row counts of the published lists, their projects, the suggestions and
+    the meetings of the place's villages, and of what other apps show on the same pages (the
+    year-end reviews, residents' challenges and reports). Every write moves a `modified`
+    (auto_now) or a count, so the stamp changes exactly when the page would. None when the
+    code does not exist.
+
+    Raw SQL on purpose: it runs for every board page whose stamp is not in the cache, where
+    building the same thing through the ORM cost more than the queries themselves."""
+    village, township, district = (m._meta.db_table for m in (Village, Township, District))
+    pledge_list, project, suggestion, meeting, prohibition = (
+        m._meta.db_table for m in (PledgeList, Project, Suggestion, Meeting, Prohibition)
+    )
+    review, challenge, report = (
+        m._meta.db_table for m in (AnnualReview, Challenge, ViolationReport)
+    )
+    table, villages = {
+        "village": (village, f"SELECT id FROM {village} WHERE code = %s"),
+        "township": (
+            township,
+            f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
+            " WHERE t.code = %s",
+        ),
+        "district": (
+            district,
+            f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
+            f" JOIN {district} d ON t.district_id = d.id WHERE d.code = %s",
+        ),
+    }[kind]
+    lists = f"SELECT id FROM {pledge_list} WHERE year = %s AND village_id IN (SELECT id FROM v)"
+    sql = (
+        f"WITH v AS ({villages}),"
+        f" lp AS (SELECT MAX(l.modified) AS a, MAX(p.modified) AS b, COUNT(p.id) AS c"
+        f" FROM {pledge_list} l LEFT JOIN {project} p ON p.pledge_list_id = l.id"
+        f" WHERE l.year = %s AND l.status = %s AND l.village_id IN (SELECT id FROM v)),"
+        f" s AS (SELECT MAX(modified) AS d, COUNT(*) AS e FROM {suggestion}"
+        f" WHERE year = %s AND village_id IN (SELECT id FROM v)),"
+        f" m AS (SELECT COUNT(*) AS f FROM {meeting}"
+        f" WHERE date BETWEEN %s AND %s AND village_id IN (SELECT id FROM v)),"
+        f" r AS (SELECT MAX(modified) AS h, COUNT(*) AS i FROM {review}"
+        f" WHERE pledge_list_id IN ({lists})),"
+        f" ch AS (SELECT MAX(c.modified) AS j, COUNT(*) AS k FROM {challenge} c"
+        f" JOIN {project} p ON c.project_id = p.id WHERE p.pledge_list_id IN ({lists})),"
+        f" rp AS (SELECT MAX(c.modified) AS n, COUNT(*) AS o FROM {report} c"
+        f" JOIN {prohibition} p ON c.prohibition_id = p.id WHERE p.pledge_list_id IN ({lists})),"
+        f" x AS (SELECT COUNT(*) AS g FROM {table} WHERE code = %s)"
+        " SELECT g, a, b, c, d, e, f, h, i, j, k, n, o FROM lp, s, m, r, ch, rp, x"
+    )
+    params = [
+        code,
+        year,
+        PledgeList.Status.PUBLISHED,
+        year,
+        datetime.date(year, 1, 1),
+        datetime.date(year, 12, 31),
+        year,
+        year,
+        year,
+        code,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return "|".join(str(value) for value in row[1:]) if row[0] else None
+
+
+# --- The stamps in the cache: a warm board page asks the database nothing ------------------
+
+TREE_KEY = "board-stamp:tree"
+
+
+def _stamp_key(kind: str, code: str) -> str:
+    return f"board-stamp:{kind}:{code}"
+
+
+def cached_stamp(kind: str, code: str, year: int) -> str | None:
+    """`place_stamp`, kept in the cache (one round trip when warm) until a write to the place
+    forgets it (see `watch`) or BOARD_STAMP_SECONDS pass, which bounds how long a write that
+    bypasses the models (a queryset update, raw SQL) can go unseen. The tree generation is
+    part of the stamp: renaming a township or district changes every page that names it."""
+    return stamp_and_cached(kind, code, year)[0]
+
+
+def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) -> tuple:
+    """(`cached_stamp`, the cache's value for `key`) in the same round trip to the cache:
+    a warm board page costs one."""
+    stamp_key = _stamp_key(kind, code)
+    found = cache.get_many([stamp_key, TREE_KEY] + ([key] if key else []))
+    tree = found.get(TREE_KEY)
+    if tree is None:
+        cache.add(TREE_KEY, str(time.time_ns()), timeout=None)
+        tree = cache.get(TREE_KEY)
+    stamps = found.get(stamp_key)
+    if not stamps or stamps.get("tree") != tree:
+        stamps = {"tree": tree}
+    if year not in stamps:
+        stamp = place_stamp(kind, code, year)
+        stamps = {**stamps, year: None if stamp is None else f"{tree}|{stamp}"}
+        cache.set(stamp_key, stamps, timeout=settings.BOARD_STAMP_SECONDS)
+    return stamps[year], found.get(key)
+
+
+def _forget_now_and_on_commit(keys: list[str]) -> None:
+    """Forget now, so this request already reads fresh, and again once the transaction
+    commits, so a page built from the old rows in between is not kept."""
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_stamps(code_rows) -> None:
+    """Forget the stamps of these villages and of their townships and districts;
+    `code_rows` are (village code, township code, district code)."""
+    keys = set()
+    for village, township, district in code_rows:
+        keys.update(
+            (
+                _stamp_key("village", village),
+                _stamp_key("township", township),
+                _stamp_key("district", district),
+            )
+        )
+    if keys:
+        _forget_now_and_on_commit(sorted(keys))
+
+
+def villages_changed(villages) -> None:
+    """For bulk writes (imports, seeding) that send no model signals: forget the stamps of
+    these villages (a queryset or a list of ids) in one query."""
+    forget_stamps(
+        Village.objects.filter(pk__in=villages).values_list(
+            "code", "township__code", "township__district__code"
+        )
+    )
+
+
+def tree_changed() -> None:
+    """A village, township or district was added, renamed or removed: every stamp changes."""
+    generation = str(time.time_ns())
+    cache.set(TREE_KEY, generation, timeout=None)
+    transaction.on_commit(lambda: cache.set(TREE_KEY, str(time.time_ns()), timeout=None))
+
+
+def watch(model, village_path: str) -> None:
+    """Forget the board stamps of the village behind each saved or deleted `model` row
+    (`village_path` leads from the model to its village, e.g. "pledge_list__village"). Call it
+    from an AppConfig.ready(). A signal and not a call in each write path: admin edits,
+    services and model methods all save through here, and forgetting a cache entry is no
+    domain logic. Costs one query per write."""
+    paths = [f"{village_path}__code", f"{village_path}__township__code"]
+    paths.append(f"{village_path}__township__district__code")
+
+    def changed(sender, instance, **kwargs):
+        forget_stamps(sender._base_manager.filter(pk=instance.pk).values_list(*paths))
+
+    uid = f"board-stamp:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
+    # Before the row goes: after it the path to the village cannot be followed.
+    pre_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def watch_tree(model) -> None:
+    def changed(sender, **kwargs):
+        tree_changed()
+
+    uid = f"board-tree:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def watch_everything() -> None:
+    """Everything the board shows, and how each row leads to its village."""
+    watch(PledgeList, "village")
+    watch(Project, "pledge_list__village")
+    watch(Prohibition, "pledge_list__village")
+    watch(ChangeRequest, "project__pledge_list__village")
+    watch(ProgressUpdate, "project__pledge_list__village")
+    watch(Photo, "update__project__pledge_list__village")
+    watch(Suggestion, "village")
+    watch(Meeting, "village")
+    # residents' challenges and reports, and the year-end review, as the township decided them
+    watch(Challenge, Challenge.village_path())
+    watch(ViolationReport, ViolationReport.village_path())
+    watch(AnnualReview, "pledge_list__village")
+    for model in (District, Township, Village):
+        watch_tree(model)
+    # Bulk writes (the Excel import, seeding) send no model signals: they say so themselves.
+    pledge_signals.written_in_bulk.connect(
+        _written_in_bulk, dispatch_uid="board-stamp:written-in-bulk"
+    )
+
+
+def _written_in_bulk(sender, village_ids, **kwargs):
+    villages_changed(village_ids)

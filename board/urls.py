@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "board"
+
+urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("board/search/", views.board_search, name="board_search"),
+    path("board/<str:code>/", views.board_place, name="board_place"),
+    path("board/<str:code>/<int:year>/", views.board_village, name="board_village"),
+    path("board/<str:code>/<int:year>/poster/", views.board_poster, name="board_poster"),
+    # Open data: read-only JSON (static/api/openapi.json) and the tables as downloads.
+    path("api/v1/districts/", views.api_districts, name="api_districts"),
+    path("api/v1/districts/<str:code>/", views.api_district, name="api_district"),
+    path("api/v1/townships/<str:code>/", views.api_township, name="api_township"),
+    path("api/v1/villages/<str:code>/<int:year>/", views.api_village, name="api_village"),
+    path(
+        "board/<str:code>/export.csv", views.board_export, {"fmt": "csv"}, name="board_export_csv"
+    ),
+    path(
+        "board/<str:code>/export.xlsx",
+        views.board_export,
+        {"fmt": "xlsx"},
+        name="board_export_xlsx",
+    ),
+]

@@ -1,0 +1,217 @@
+"""The public board (no account): district, township and village pages, the A4 poster, the
+open data API and the tables as downloads. Pages are built in pages.py and served from their
+data stamp by responses.py."""
+
+import hashlib
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from lib import spreadsheets
+from lib.qr import qr_svg
+from lib.years import YEAR_MAX, YEAR_MIN, parse_year, year_param
+from pledges.models import PledgeList, Project
+from villages.models import District, Township, Village
+
+from . import open_data, pages
+from .forms import BoardSearchForm
+from .responses import api_error, cached_json, cached_page
+
+
+@require_GET
+def board(request):
+    """The entry: straight to the district when there is only one."""
+    districts = list(District.objects.all()[:2])
+    if len(districts) == 1:
+        return redirect("board:board_place", code=districts[0].code)
+    return render(
+        request,
+        "board/index.html",
+        {"districts": District.objects.all(), "form": BoardSearchForm()},
+    )
+
+
+@require_GET
+def board_search(request):
+    form = BoardSearchForm(request.GET)
+    villages = []
+    if form.is_valid():
+        villages = Village.objects.search(form.cleaned_data["q"]).with_tree()[:50]
+    return render(request, "board/search.html", {"form": form, "villages": villages})
+
+
+PLACE_PAGES = {
+    6: ("district", pages.district_page, "board/district.html"),
+    9: ("township", pages.township_page, "board/township.html"),
+}
+
+
+@require_GET
+def board_place(request, code: str):
+    """/board/<code>/: a district (6 digits), township (9) or village (12, this year)."""
+    if len(code) == 12:
+        return board_village(request, code, timezone.localdate().year)
+    if len(code) not in PLACE_PAGES:
+        raise Http404
+    kind, page, template = PLACE_PAGES[len(code)]
+    year = year_param(request)
+    return cached_page(
+        request,
+        kind=kind,
+        code=code,
+        year=year,
+        template=template,
+        context=lambda: page(code, year),
+    )
+
+
+@require_GET
+def board_village(request, code: str, year: int):
+    """A village's published list for a year (pages.village_page)."""
+    return cached_page(
+        request,
+        kind="village",
+        code=code,
+        year=year,
+        template="board/village.html",
+        context=lambda: pages.village_page(code, year),
+    )
+
+
+@require_GET
+def board_poster(request, code: str, year: int):
+    """An A4 public notice (公示) of the published list, with a QR code to the online board."""
+    village = get_object_or_404(Village.objects.with_tree(), code=code)
+    pledge_list = get_object_or_404(PledgeList.objects.published(), village=village, year=year)
+    board_url = request.build_absolute_uri(
+        reverse("board:board_village", args=[village.code, year])
+    )
+    context = {
+        "village": village,
+        "pledge_list": pledge_list,
+        "board_url": board_url,
+        "projects": pledge_list.projects.exclude(status=Project.Status.CANCELLED),
+        "prohibitions": pledge_list.prohibitions.all(),
+        "qr_svg": qr_svg(board_url),
+    }
+    return render(request, "board/poster.html", context)
+
+
+# --- Open data (read-only JSON and downloads) ---
+# The board's data as JSON under /api/v1/ (described in static/api/openapi.json) and the
+# district and township tables as CSV and xlsx. Builders and serialisers: open_data.py.
+
+YEAR_ERROR = "year must be a year from 2000 to 2100."
+
+
+def _api_year(request) -> int | None:
+    """?year= (default: this year); None when it is not a year a list can have."""
+    text = request.GET.get("year", "")
+    return parse_year(text) if text else timezone.localdate().year
+
+
+@require_GET
+def api_districts(request):
+    """/api/v1/districts/: every district, with the address of its table."""
+    data = open_data.district_index(District.objects.all())
+    stamp = hashlib.sha1(repr(data).encode()).hexdigest()
+    return cached_json(request, key="districts", stamp=stamp, build=lambda: data)
+
+
+@require_GET
+def api_district(request, code: str):
+    """/api/v1/districts/<code>/?year=: the district table, outcomes and suggestion figures."""
+    district = District.objects.filter(code=code).first()
+    if district is None:
+        return api_error(404, "No district with this code.")
+    year = _api_year(request)
+    if year is None:
+        return api_error(400, YEAR_ERROR)
+    return cached_json(
+        request,
+        key=f"d:{code}:{year}",
+        stamp=open_data.district_stamp(district, year),
+        build=lambda: open_data.district_data(district, year),
+    )
+
+
+@require_GET
+def api_township(request, code: str):
+    """/api/v1/townships/<code>/?year=: per village, outcomes and suggestion figures."""
+    township = Township.objects.select_related("district").filter(code=code).first()
+    if township is None:
+        return api_error(404, "No township with this code.")
+    year = _api_year(request)
+    if year is None:
+        return api_error(400, YEAR_ERROR)
+    return cached_json(
+        request,
+        key=f"t:{code}:{year}",
+        stamp=open_data.township_stamp(township, year),
+        build=lambda: open_data.township_data(township, year),
+    )
+
+
+@require_GET
+def api_village(request, code: str, year: int):
+    """/api/v1/villages/<code>/<year>/: the published list; 404 while it is not published."""
+    village = Village.objects.with_tree().filter(code=code).first()
+    if village is None:
+        return api_error(404, "No village with this code.")
+    pledge_list = None
+    if YEAR_MIN <= year <= YEAR_MAX:
+        pledge_list = open_data.village_querysets(village, year)[0].first()
+    if pledge_list is None:
+        return api_error(404, "The list for this year is not published.")
+    return cached_json(
+        request,
+        key=f"v:{code}:{year}",
+        stamp=open_data.village_stamp(village, year),
+        build=lambda: open_data.village_data(village, year, pledge_list),
+    )
+
+
+EXPORT_TABLES = {
+    6: (District, open_data.district_table),
+    9: (Township, open_data.township_table),
+}
+
+
+@require_GET
+def board_export(request, code: str, fmt: str):
+    """/board/<code>/export.csv|.xlsx?year=: the district (6 digits) or township (9 digits)
+    table of the board, published lists only."""
+    year = year_param(request)
+    if len(code) not in EXPORT_TABLES:
+        raise Http404
+    model, table = EXPORT_TABLES[len(code)]
+    place = get_object_or_404(model, code=code)
+    columns, rows = table(place, year)
+    filename = f"pledges-{code}-{year}.{fmt}"
+    return spreadsheets.table_download(f"{place.name} {year}", columns, rows, filename)
+
+
+@require_GET
+def switch_language(request, code: str):
+    """Change the page language with a plain link (a cookie, nothing else): pages then carry
+    no per-visitor form, so public pages can be cached whole."""
+    next_url = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response

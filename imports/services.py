@@ -1,0 +1,265 @@
+"""Importing pledge lists from an Excel file: what the web page, the admin, the management
+command and the Celery task share around `resources.PledgeItemResource`.
+
+- `run_import` is the dry run (preview) or the real, all-or-nothing import; `preview_rows`
+  turns its result into one plain entry per row (new / changed / unchanged / error).
+- The import job services carry an upload from the preview to the confirmed import: small
+  files in the request, large ones in one Celery task with a progress figure in the cache.
+"""
+
+import datetime
+import io
+import logging
+from decimal import Decimal
+
+import tablib
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ops.services import enqueue
+from pledges.models import Category
+
+from .models import ImportJob
+from .reading import HEADER, KIND_LABELS, ROW, FileProblem, check_upload, count_rows, read_upload
+from .resources import PledgeItemResource
+
+logger = logging.getLogger(__name__)
+
+
+# --- Importing --------------------------------------------------------------------------------
+
+
+def run_import(dataset, *, year, places, user=None, dry_run: bool, on_progress=None):
+    """The preview (`dry_run`, writes nothing) or the import (one transaction: every row is
+    written or none). Returns django-import-export's Result."""
+    resource = PledgeItemResource(user=user, year=year, places=places, on_progress=on_progress)
+    return resource.import_data(dataset, dry_run=dry_run)
+
+
+def _shown(value, name: str = "") -> str:
+    if value is None:
+        return ""
+    if name == "category" and value in Category.values:
+        return str(Category(value).label)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+STATUS_OF = {"new": "new", "update": "changed", "skip": "unchanged"}
+
+
+def preview_rows(dataset, result) -> tuple[list[dict], dict]:
+    """One plain (JSON-ready) entry per data row, in the file's order, and the counts:
+    {"row", "kind", "village", "number", "title", "status": new/changed/unchanged/error,
+    "errors": [message], "changes": [[column, before, after]]}. Errors that belong to no row
+    (a failed write) come back as entries with "row": None."""
+    rows = []
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "error": 0}
+    for data, row_result in zip(dataset.dict, result.rows, strict=False):
+        entry = {
+            "row": data[ROW],
+            "kind": KIND_LABELS.get(getattr(row_result, "kind", ""), ""),
+            "village": data[HEADER["village_code"]],
+            "name": getattr(row_result, "village_name", "") or data[HEADER["village_name"]],
+            "number": _shown(data[HEADER["number"]]),
+            "title": _shown(data[HEADER["title"]])[:60],
+            "errors": [],
+            "changes": [],
+        }
+        if row_result.validation_error is not None:
+            entry["status"] = "error"
+            for messages in row_result.validation_error.message_dict.values():
+                entry["errors"].extend(messages)
+        elif row_result.errors:
+            entry["status"] = "error"
+            entry["errors"] = [str(error.error) for error in row_result.errors]
+        else:
+            entry["status"] = STATUS_OF.get(row_result.import_type, "error")
+            entry["changes"] = [
+                [HEADER[name], _shown(before, name), _shown(after, name)]
+                for name, before, after in (getattr(row_result, "changes", None) or [])
+            ]
+        counts[entry["status"]] += 1
+        rows.append(entry)
+    for error in result.base_errors:
+        counts["error"] += 1
+        rows.append({"row": None, "status": "error", "errors": [str(error.error)], "changes": []})
+    return rows, counts
+
+
+def error_lines(rows: list[dict]) -> list[str]:
+    return [message for row in rows for message in row["errors"]]
+
+
+# --- Import jobs: from the upload to the confirmed import --------------------------------------
+
+
+def _progress_key(job_pk: int) -> str:
+    return f"import-job:{job_pk}:progress"
+
+
+def job_progress(job: ImportJob) -> dict:
+    """What the progress bar shows (polled by static/js/import-progress.js)."""
+    progress = cache.get(_progress_key(job.pk)) or {}
+    return {
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "running": job.is_running,
+        "done": progress.get("done", 0),
+        "total": progress.get("total", job.row_count),
+    }
+
+
+def _reporter(job_pk: int):
+    def report(done: int, total: int) -> None:
+        cache.set(_progress_key(job_pk), {"done": done, "total": total}, timeout=3600)
+
+    return report
+
+
+def import_job_create(*, township, year: int, upload, by) -> ImportJob:
+    """Store the upload and check it: at once for a small file, by the worker for a large
+    one. Raises FileProblem for a file that cannot be imported at all. A broker that is down
+    only delays the worker's check: the call waits in the outbox (ops.services.enqueue)."""
+    check_upload(upload)
+    rows = count_rows(upload)
+    dataset = read_upload(upload) if rows <= settings.PLEDGE_IMPORT_SYNC_ROWS else None
+    if dataset is not None and len(dataset) > settings.PLEDGE_IMPORT_SYNC_ROWS:
+        dataset = None  # the sheet did not state its size: the worker takes it after all
+    job = ImportJob(
+        township=township,
+        year=year,
+        file_name=upload.name[:200],
+        row_count=len(dataset) if dataset is not None else rows,
+        created_by=by,
+    )
+    upload.seek(0)
+    job.file.save("upload.xlsx", upload, save=False)
+    job.save()
+    if dataset is not None:
+        job.claim((ImportJob.Status.PREVIEW_QUEUED,), ImportJob.Status.PREVIEWING)
+        _preview(job, dataset)
+    else:
+        enqueue("imports.tasks.import_job_check", job.pk)
+    return job
+
+
+def _read_job_file(job: ImportJob) -> tablib.Dataset:
+    with job.file.open("rb") as file:
+        return read_upload(io.BytesIO(file.read()))
+
+
+def _places(job: ImportJob) -> list:
+    return [job.township]
+
+
+def _preview(job: ImportJob, dataset) -> None:
+    result = run_import(
+        dataset,
+        year=job.year,
+        places=_places(job),
+        user=job.created_by,
+        dry_run=True,
+        on_progress=_reporter(job.pk),
+    )
+    job.rows, job.counts = preview_rows(dataset, result)
+    job.row_count = len(dataset)
+    job.status = ImportJob.Status.PREVIEWED
+    job.save(update_fields=["rows", "counts", "row_count", "status", "modified"])
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.message = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "finished_at", "modified"])
+
+
+def import_job_check(*, job_pk: int) -> None:
+    """The worker's dry run of a large file. Safe to run twice: the job is claimed first."""
+    job = ImportJob.objects.select_related("township", "created_by").get(pk=job_pk)
+    if not job.claim((ImportJob.Status.PREVIEW_QUEUED,), ImportJob.Status.PREVIEWING):
+        return
+    try:
+        _preview(job, _read_job_file(job))
+    except FileProblem as problem:
+        _fail(job, str(problem))
+    except Exception:
+        logger.exception("import job %s: check failed", job_pk)
+        _fail(job, _("The check failed unexpectedly; nothing was imported."))
+        raise
+
+
+def import_job_confirm(*, job: ImportJob, by) -> bool:
+    """Import a checked file: in the request when small, else by the worker. False when the
+    job cannot be imported (errors, nothing to write, already confirmed)."""
+    if not job.may_confirm:
+        return False
+    if job.row_count <= settings.PLEDGE_IMPORT_SYNC_ROWS:
+        if not job.claim((ImportJob.Status.PREVIEWED,), ImportJob.Status.IMPORTING):
+            return False
+        _import(job, by)
+        return True
+    if not job.claim((ImportJob.Status.PREVIEWED,), ImportJob.Status.IMPORT_QUEUED):
+        return False
+    ImportJob.objects.filter(pk=job.pk).update(confirmed_by=by)
+    enqueue("imports.tasks.import_job_import", job.pk)
+    return True
+
+
+def import_job_import(*, job_pk: int) -> None:
+    """The worker's import of a large, confirmed file. Safe to run twice."""
+    job = ImportJob.objects.select_related("township", "confirmed_by").get(pk=job_pk)
+    if not job.claim((ImportJob.Status.IMPORT_QUEUED,), ImportJob.Status.IMPORTING):
+        return
+    try:
+        _import(job, job.confirmed_by)
+    except Exception:
+        logger.exception("import job %s: import failed", job_pk)
+        _fail(job, _("The import failed unexpectedly; nothing was imported."))
+        raise
+
+
+def _import(job: ImportJob, by) -> None:
+    """Check again (the lists may have changed since the preview) and write everything or
+    nothing. With an error the job goes back to the preview, showing it."""
+    try:
+        dataset = _read_job_file(job)
+    except FileProblem as problem:
+        _fail(job, str(problem))
+        return
+    result = run_import(
+        dataset,
+        year=job.year,
+        places=_places(job),
+        user=by,
+        dry_run=False,
+        on_progress=_reporter(job.pk),
+    )
+    job.rows, job.counts = preview_rows(dataset, result)
+    job.confirmed_by = by
+    if result.has_errors() or result.has_validation_errors():
+        job.status = ImportJob.Status.PREVIEWED
+        job.message = _(
+            "Nothing was imported: the lists changed since the check. See the rows in error."
+        )
+    else:
+        job.status = ImportJob.Status.DONE
+        job.message = ""
+        job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "rows",
+            "counts",
+            "status",
+            "message",
+            "confirmed_by",
+            "finished_at",
+            "modified",
+        ]
+    )

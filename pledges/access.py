@@ -1,0 +1,30 @@
+"""Pledge lists and projects fetched for the user asking, with a permission."""
+
+from villages.access import get_for_user
+
+from .models import ChangeRequest, Escalation, PledgeList, Project
+
+
+def get_pledge_list_for_user(request, pk: int, perm: str = "pledges.view_pledge_list"):
+    return get_for_user(request, PledgeList.objects.with_tree(), perm, pk=pk)
+
+
+def get_project_for_user(request, pk: int, perm: str = "pledges.view_pledge_list"):
+    queryset = Project.objects.with_list().select_related("carried_from__pledge_list")
+    return get_for_user(request, queryset, perm, pk=pk)
+
+
+def get_change_request_for_user(request, pk: int) -> ChangeRequest:
+    """A change request, for those who may decide on its project."""
+    change_request = get_for_user(
+        request,
+        ChangeRequest.objects.select_related("project__pledge_list__village__township"),
+        "pledges.decide_change",
+        pk=pk,
+    )
+    return change_request
+
+
+def get_escalation_for_user(request, pk: int) -> Escalation:
+    queryset = Escalation.objects.select_related("village__township", "project")
+    return get_for_user(request, queryset, "pledges.answer_escalation", pk=pk)

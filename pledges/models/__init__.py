@@ -1,0 +1,25 @@
+"""Pledge lists and what happens to them: pledge → fulfil (the township reviews, the village
+reports progress, the township verifies and strikes off).
+
+State changes live on the models (`PledgeList.approve`, `Project.verify`); writes that touch
+several models live in `services.py`. Every model keeps its full history. One module per part
+of the year: lists.py (the list and its items), progress.py (what the village reports),
+follow_up.py (change requests and problems passed up).
+"""
+
+from .follow_up import ChangeRequest, Escalation
+from .lists import PROJECT_STATES, UNITS, Category, PledgeList, Prohibition, Project
+from .progress import Photo, ProgressUpdate
+
+__all__ = [
+    "PROJECT_STATES",
+    "UNITS",
+    "Category",
+    "ChangeRequest",
+    "Escalation",
+    "Photo",
+    "PledgeList",
+    "ProgressUpdate",
+    "Prohibition",
+    "Project",
+]

@@ -1,0 +1,209 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from lib.contacts import parse_contact
+from lib.forms import DateInput
+from pledges.models import Project
+
+from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
+
+phone_validator = RegexValidator(r"^[0-9+\- ]{5,20}$", _("Enter a phone number (digits only)."))
+
+
+class PublicSuggestionForm(forms.Form):
+    """The residents' form: no account, short, with a honeypot for robots."""
+
+    text = forms.CharField(
+        label=_("Your suggestion"),
+        max_length=Suggestion.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What should the village do, or stop doing? At most 1000 characters."),
+    )
+    category = forms.ChoiceField(
+        label=_("About"), choices=Suggestion._meta.get_field("category").choices, initial="other"
+    )
+    name = forms.CharField(
+        label=_("Your name (optional, never shown in public)"), max_length=30, required=False
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional, never shown in public)"),
+        max_length=20,
+        required=False,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    notify = forms.CharField(
+        label=_("Tell me when it is answered (optional)"),
+        help_text=_("A mobile number or e-mail address; each message has a link to stop it."),
+        max_length=254,
+        required=False,
+    )
+    # Robots fill every field; people never see this one.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+    token = forms.CharField(widget=forms.HiddenInput, max_length=36, min_length=32)
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if len(text) < 5:
+            raise ValidationError(_("Write a little more: at least 5 characters."))
+        return text
+
+    def clean_notify(self) -> tuple[str, str] | None:
+        """(channel, address) to follow the reply, or None."""
+        value = self.cleaned_data["notify"].strip()
+        return parse_contact(value) if value else None
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "placeholder": "ABCD-2345"}),
+    )
+
+    def clean_code(self) -> str:
+        code = normalise_receipt_code(self.cleaned_data["code"])
+        if not code:
+            raise ValidationError(_("A receipt code has 8 letters and digits, like ABCD-2345."))
+        return code
+
+
+class MeetingForm(forms.ModelForm):
+    """A meeting and, one per line, the suggestions collected at it."""
+
+    suggestions = forms.CharField(
+        label=_("Suggestions collected (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    category = forms.ChoiceField(
+        label=_("Category of these suggestions"),
+        required=False,
+        choices=[("", "—"), *Suggestion._meta.get_field("category").choices],
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["date", "kind", "attendance", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_suggestions(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["suggestions"].splitlines()]
+        lines = [line for line in lines if line]
+        for number, line in enumerate(lines, start=1):
+            if len(line) > Suggestion.TEXT_MAX:
+                raise ValidationError(
+                    _("Line %(n)s is longer than 1000 characters.") % {"n": number}
+                )
+        if len(lines) > 200:
+            raise ValidationError(_("At most 200 suggestions per meeting."))
+        return lines
+
+
+class SuggestionEntryForm(forms.ModelForm):
+    """A suggestion received by visit, phone or through a representative."""
+
+    class Meta:
+        model = Suggestion
+        fields = ["channel", "received", "text", "category", "name", "phone"]
+        widgets = {"received": DateInput(), "text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(phone_validator)
+
+
+class SuggestionAnswerForm(forms.Form):
+    ACTIONS = [
+        ("consider", _("Under consideration")),
+        ("adopt", _("Adopt into a project")),
+        ("not_adopted", _("Answer: not adopted")),
+        ("pass_up", _("Pass up to the township")),
+        ("close", _("Close (the reply is final)")),
+    ]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect)
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Adopted into"),
+        queryset=Project.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reply = forms.CharField(
+        label=_("Public reply"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to the resident and on the public board."),
+    )
+
+    def __init__(self, *args, suggestion: Suggestion, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestion = suggestion
+        self.fields["projects"].queryset = Project.objects.adoptable(
+            village=suggestion.village, year=suggestion.year
+        )
+        self.fields["reply"].initial = suggestion.reply
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in ("adopt", "not_adopted", "pass_up") and not data.get("reply", "").strip():
+            self.add_error("reply", _("Write the public reply."))
+        if action == "adopt" and not data.get("projects"):
+            self.add_error("projects", _("Choose the project the suggestion was adopted into."))
+        if action == "close" and not (data.get("reply", "").strip() or self.suggestion.reply):
+            self.add_error("reply", _("A suggestion cannot be closed without a public reply."))
+        return data
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(label=_("Why hide the text from the public"), max_length=200)
+
+
+class ReplyTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ReplyTemplate
+        fields = ["title", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_title(self) -> str:
+        # The township is not a field of the form, so Django skips the unique constraint.
+        title = self.cleaned_data["title"].strip()
+        same = ReplyTemplate.objects.filter(township=self.instance.township, title=title)
+        if same.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("The township already has a standard reply with this name."))
+        return title
+
+
+class BulkAnswerForm(forms.Form):
+    suggestions = forms.ModelMultipleChoiceField(
+        label=_("Suggestions to answer"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one suggestion.")},
+    )
+    reply = forms.CharField(
+        label=_("Public reply"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Start from a standard reply and adapt it if you need to."),
+    )
+
+    def __init__(self, *args, suggestions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suggestions"].queryset = suggestions
+        self.fields["suggestions"].label_from_instance = lambda s: (
+            f"{s.receipt_code} · {s.received:%Y-%m-%d} · {s.text[:60]}"
+        )
+
+    def clean_reply(self) -> str:
+        reply = self.cleaned_data["reply"].strip()
+        if not reply:
+            raise ValidationError(_("Write the public reply."))
+        return reply
