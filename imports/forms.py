@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from lib.years import YEAR_MAX, YEAR_MIN
 
+from . import services
+from .reading import FileProblem
+
 
 class ImportUploadForm(forms.Form):
     """A township's Excel file of pledge lists (checked further in reading.py)."""
@@ -17,3 +20,17 @@ class ImportUploadForm(forms.Form):
             }
         ),
     )
+
+    def create_job(self, *, township, by):
+        """The checked upload as an import job; None, with the file's problem on the form,
+        when the file cannot be imported at all."""
+        try:
+            return services.import_job_create(
+                township=township,
+                year=self.cleaned_data["year"],
+                upload=self.cleaned_data["file"],
+                by=by,
+            )
+        except FileProblem as problem:
+            self.add_error("file", str(problem))
+            return None

@@ -23,7 +23,6 @@ from .access import get_export_scope_for_user, get_import_job_for_user
 from .exports import EXPORTS, export_bytes
 from .forms import ImportUploadForm
 from .models import ImportJob
-from .reading import FileProblem
 from .workbooks import template_bytes
 
 PREVIEW_PAGE_SIZE = 200
@@ -40,24 +39,14 @@ def township_import(request, code: str):
     if request.method == "POST" and not can_import:
         raise PermissionDenied
     form = _upload_form(request)
-    if form.is_valid():
-        try:
-            job = services.import_job_create(
-                township=township,
-                year=form.cleaned_data["year"],
-                upload=form.cleaned_data["file"],
-                by=request.user,
-            )
-        except FileProblem as problem:
-            form.add_error("file", str(problem))
-        else:
-            return redirect(job)
+    job = form.create_job(township=township, by=request.user) if form.is_valid() else None
+    if job is not None:
+        return redirect(job)
+    jobs = township.import_jobs.select_related("created_by")[:RECENT_JOBS]
     context = {
         "township": township,
         "form": form if can_import else None,
-        "jobs": township.import_jobs.select_related("created_by")[:RECENT_JOBS]
-        if can_import
-        else [],
+        "jobs": jobs if can_import else [],
         "exports": export_links(township, year_param(request)),
     }
     return render(request, "imports/upload.html", context, status=status_for(request))
