@@ -283,13 +283,9 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def with_photos(self):
-        """Projects with their updates' photos in two more queries, for thumbnails."""
-        from .progress import ProgressUpdate
-
-        return self.prefetch_related(
-            models.Prefetch("updates", queryset=ProgressUpdate.objects.order_by("-date", "-pk")),
-            "updates__photos",
-        )
+        """Projects with their updates' photos in two more queries, for thumbnails: the
+        updates come newest first (ProgressUpdate's ordering), so `latest_photo` needs none."""
+        return self.prefetch_related("updates", "updates__photos")
 
     def outcomes(self):
         """The year's measurable results: completed and verified quantities summed by category
