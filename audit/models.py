@@ -40,6 +40,10 @@ class SecurityEventQuerySet(models.QuerySet):
             queryset = queryset.filter(created__date__lte=until)
         return queryset
 
+    def export_rows(self, limit: int) -> list[dict]:
+        """The first `limit` events as rows of SecurityEvent.export_columns()."""
+        return [event.export_row() for event in self[:limit]]
+
     def update(self, **kwargs):
         raise AppendOnlyError("Security events are never changed.")
 
@@ -129,6 +133,31 @@ class SecurityEvent(models.Model):
     @property
     def detail_text(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in sorted(self.detail.items()))
+
+    @staticmethod
+    def export_columns() -> list[tuple[str, str]]:
+        """(key of the row, header) of the export, headers in the request's language."""
+        columns = [
+            ("created", _("time")),
+            ("kind", _("kind")),
+            ("username", _("username")),
+            ("ip_address", _("client address")),
+            ("path", _("path")),
+            ("user_agent", _("browser")),
+            ("detail", _("detail")),
+        ]
+        return [(key, str(header)) for key, header in columns]
+
+    def export_row(self) -> dict:
+        return {
+            "created": timezone.localtime(self.created).strftime("%Y-%m-%d %H:%M:%S"),
+            "kind": self.get_kind_display(),
+            "username": self.username,
+            "ip_address": self.ip_address or "",
+            "path": self.path,
+            "user_agent": self.user_agent,
+            "detail": self.detail_text,
+        }
 
 
 class PasswordHistory(models.Model):

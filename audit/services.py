@@ -7,6 +7,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from villages.models import Membership
 
@@ -88,3 +90,26 @@ def record(
         extra={"event": kind, "username": username, "ip": event.ip_address, "path": event.path},
     )
     return event
+
+
+def otp_device_for(user) -> TOTPDevice:
+    """The user's authenticator app: the confirmed one, else the one being set up, else a
+    new unconfirmed device (confirmed later by its first right code)."""
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def otp_device_verify(request, *, device: TOTPDevice, code: str) -> tuple[TOTPDevice, bool]:
+    """Check a code against the device, locked: two posts of the same code at once cannot
+    both pass, and the first right code confirms a device being set up. Returns the locked
+    device and whether the code was accepted."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    accepted = device.verify_token(code)
+    if accepted and not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        record(request, SecurityEvent.Kind.OTP_ENROLLED)
+    return device, accepted

@@ -9,9 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Max
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,12 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lib.spreadsheets import XLSX_TYPE, xlsx_bytes
+from lib.forms import bound, status_for
+from lib.spreadsheets import table_download
 
 from . import ratelimits
 from .forms import EventFilterForm, OneTimeCodeForm
 from .models import SecurityEvent
-from .services import client_ip, record
+from .services import client_ip, otp_device_for, otp_device_verify, record
 
 EVENTS_PER_PAGE = 50
 
@@ -88,40 +87,37 @@ def _qr_svg(url: str) -> str:
     return mark_safe(image.to_string(encoding="unicode"))
 
 
+def _wrong_code(device: TOTPDevice) -> str:
+    if device.throttling_failure_count < 3:
+        return _("This code is wrong or too old. Enter the code shown now.")
+    return _("Too many wrong codes: wait a minute, then enter the code shown now.")
+
+
+def _setup(device: TOTPDevice) -> dict:
+    """What the page shows to set the app up: shown only until the device is confirmed."""
+    secret = _spaced(base64.b32encode(device.bin_key).decode())
+    return {"qr_svg": _qr_svg(device.config_url), "secret": secret}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp(request):
     """Enter the code from the authenticator app; the first time, set the app up from a QR
     code (the device is confirmed by its first right code)."""
-    device = TOTPDevice.objects.filter(user=request.user).order_by("-confirmed", "pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="app", confirmed=False)
-    form = OneTimeCodeForm(request.POST if request.method == "POST" else None)
+    device = otp_device_for(request.user)
+    form = OneTimeCodeForm(*bound(request))
     if form.is_valid():
-        with transaction.atomic():
-            device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-            accepted = device.verify_token(form.cleaned_data["code"])
-            if accepted and not device.confirmed:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                record(request, SecurityEvent.Kind.OTP_ENROLLED)
+        device, accepted = otp_device_verify(request, device=device, code=form.cleaned_data["code"])
         if accepted:
             otp_login(request, device)
             return redirect(_next(request))
         record(request, SecurityEvent.Kind.OTP_FAILED)
         device.refresh_from_db()  # django-otp counts failures and slows guessing down
-        form.add_error(
-            "code",
-            _("This code is wrong or too old. Enter the code shown now.")
-            if device.throttling_failure_count < 3
-            else _("Too many wrong codes: wait a minute, then enter the code shown now."),
-        )
+        form.add_error("code", _wrong_code(device))
     context = {"form": form, "device": device, "next": _next(request)}
     if not device.confirmed:
-        context["qr_svg"] = _qr_svg(device.config_url)
-        context["secret"] = _spaced(base64.b32encode(device.bin_key).decode())
-    status = 400 if request.method == "POST" else 200
-    return render(request, "audit/otp.html", context, status=status)
+        context.update(_setup(device))
+    return render(request, "audit/otp.html", context, status=status_for(request))
 
 
 def _spaced(secret: str) -> str:
@@ -167,34 +163,11 @@ def events(request):
 def events_export(request):
     """The filtered log as xlsx (at most SECURITY_EVENT_EXPORT_MAX rows, newest first); the
     export is itself an event."""
-    form, events = _events_for(request)
-    limit = settings.SECURITY_EVENT_EXPORT_MAX
-    columns = [
-        ("created", _("time")),
-        ("kind", _("kind")),
-        ("username", _("username")),
-        ("ip_address", _("client address")),
-        ("path", _("path")),
-        ("user_agent", _("browser")),
-        ("detail", _("detail")),
-    ]
-    rows = [
-        {
-            "created": timezone.localtime(event.created).strftime("%Y-%m-%d %H:%M:%S"),
-            "kind": event.get_kind_display(),
-            "username": event.username,
-            "ip_address": event.ip_address or "",
-            "path": event.path,
-            "user_agent": event.user_agent,
-            "detail": event.detail_text,
-        }
-        for event in events[:limit]
-    ]
+    _form, events = _events_for(request)
+    rows = events.export_rows(settings.SECURITY_EVENT_EXPORT_MAX)
     record(request, SecurityEvent.Kind.EXPORT, what="security events", rows=len(rows))
-    response = HttpResponse(xlsx_bytes(_("Security events"), columns, rows), XLSX_TYPE)
-    stamp = datetime.date.today().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="security-events-{stamp}.xlsx"'
-    return response
+    filename = f"security-events-{datetime.date.today().isoformat()}.xlsx"
+    return table_download(_("Security events"), SecurityEvent.export_columns(), rows, filename)
 
 
 def rate_limited(request, exception):

@@ -142,6 +142,11 @@ class TownshipNoticeSettings(Robot):
     def __str__(self) -> str:
         return str(self.township)
 
+    @classmethod
+    def for_township(cls, township: Township) -> "TownshipNoticeSettings":
+        """The saved settings, or empty ones (not saved) when the township has none."""
+        return cls.objects.filter(township=township).first() or cls(township=township)
+
     def clean(self) -> None:
         self.clean_robot(required=False)
 

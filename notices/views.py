@@ -6,9 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from villages.access import get_township_for_user, get_village_for_user
+from lib.forms import bound, status_for
+from villages.access import get_for_user, get_township_for_user, get_village_for_user
 from villages.models import Membership, Village
 
 from . import services
@@ -23,6 +25,11 @@ from .models import (
     validate_period,
 )
 
+TEMPLATE_HELP = gettext_lazy(
+    "Django template language: {{ placeholder }}, the if and for tags, and "
+    'filters such as |length or |date:"Y-m-d". Nothing else is reachable.'
+)
+
 
 def _period(request) -> str:
     """?period=YYYY-MM, or this month when it is missing or malformed."""
@@ -34,20 +41,12 @@ def _period(request) -> str:
     return period
 
 
-def _data(request):
-    """Bound on POST, even an empty one, so that it shows its errors."""
-    return request.POST if request.method == "POST" else None
-
-
 def _township(request, code: str, perm: str = "notices.view_township_notices"):
     return get_township_for_user(request, code, perm=perm)
 
 
 def get_notice_for_user(request, pk: int, perm: str = "notices.view_notice") -> Notice:
-    notice = get_object_or_404(Notice.objects.select_related("village__township"), pk=pk)
-    if not request.user.has_perm(perm, notice):
-        raise PermissionDenied
-    return notice
+    return get_for_user(request, Notice.objects.select_related("village__township"), perm, pk=pk)
 
 
 @login_required
@@ -138,24 +137,8 @@ def notice_preview(request, code: str, village_code: str):
     )
 
 
-@login_required
-@require_POST
-def send_now(request, code: str):
-    """Send the month's notice now to one village (?village=code) or to all of the
-    township's villages. A village that already has it gets nothing twice."""
-    township = _township(request, code, perm="notices.send_notices")
-    form = SendForm(request.POST)
-    if not form.is_valid():
-        for error in form.errors.get("period", []):
-            messages.error(request, error)
-        return redirect("notices:township_notices", code=code)
-    period = form.cleaned_data["period"]
-    village = None
-    if form.cleaned_data["village"]:
-        village = get_object_or_404(Village, code=form.cleaned_data["village"], township=township)
-    run = services.notice_run_create(
-        period=period, township=township, village=village, by=request.user
-    )
+def _say_sending(request, run, period: str) -> None:
+    """A queue that is down delays the notices; the saved run sends them when it is back."""
     if run.queue_error is not None:
         messages.warning(
             request,
@@ -173,6 +156,27 @@ def send_now(request, code: str):
             )
             % {"period": period},
         )
+
+
+@login_required
+@require_POST
+def send_now(request, code: str):
+    """Send the month's notice now to one village (?village=code) or to all of the
+    township's villages. A village that already has it gets nothing twice."""
+    township = _township(request, code, perm="notices.send_notices")
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("period", []):
+            messages.error(request, error)
+        return redirect("notices:township_notices", code=code)
+    period, village_code = form.cleaned_data["period"], form.cleaned_data["village"]
+    village = None
+    if village_code:
+        village = get_object_or_404(Village, code=village_code, township=township)
+    run = services.notice_run_create(
+        period=period, township=township, village=village, by=request.user
+    )
+    _say_sending(request, run, period)
     return redirect(f"{reverse('notices:township_notices', args=[code])}?period={period}")
 
 
@@ -181,35 +185,19 @@ def send_now(request, code: str):
 def township_settings(request, code: str):
     """The township's message and notice template, and its group robot."""
     township = _township(request, code)
-    instance = TownshipNoticeSettings.objects.filter(
-        township=township
-    ).first() or TownshipNoticeSettings(township=township)
-    if request.method == "POST" and not request.user.has_perm(
-        "notices.change_notice_settings", township
-    ):
+    instance = TownshipNoticeSettings.for_township(township)
+    can_change = request.user.has_perm("notices.change_notice_settings", township)
+    if request.method == "POST" and not can_change:
         raise PermissionDenied
-    form = TownshipNoticeSettingsForm(_data(request), instance=instance)
-    if request.method == "POST" and form.is_valid():
-        settings_row = form.save(commit=False)
-        settings_row.modified_by = request.user
-        settings_row.save()
+    form = TownshipNoticeSettingsForm(*bound(request), instance=instance)
+    if form.is_valid():
+        form.instance.modified_by = request.user
+        form.save()
         messages.success(request, _("Saved. The next notices use it."))
         return redirect("notices:township_notices", code=code)
-    return render(
-        request,
-        "notices/township_settings.html",
-        {
-            "township": township,
-            "form": form,
-            "placeholders": PLACEHOLDERS,
-            "template_help": _(
-                "Django template language: {{ placeholder }}, the if and for tags, and "
-                'filters such as |length or |date:"Y-m-d". Nothing else is reachable.'
-            ),
-            "can_change": request.user.has_perm("notices.change_notice_settings", township),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    context = {"township": township, "form": form, "can_change": can_change}
+    context.update(placeholders=PLACEHOLDERS, template_help=TEMPLATE_HELP)
+    return render(request, "notices/township_settings.html", context, status=status_for(request))
 
 
 @login_required
@@ -217,31 +205,21 @@ def township_settings(request, code: str):
 def village_channels(request, code: str):
     """Where a village's notices go: chosen by its township."""
     village = get_village_for_user(request, code, perm="notices.view_township_notices")
-    if request.method == "POST" and not request.user.has_perm(
-        "notices.change_notice_settings", village
-    ):
+    can_change = request.user.has_perm("notices.change_notice_settings", village)
+    if request.method == "POST" and not can_change:
         raise PermissionDenied
     form = VillageNoticeSettingsForm(
-        _data(request), instance=VillageNoticeSettings.for_village(village)
+        *bound(request), instance=VillageNoticeSettings.for_village(village)
     )
-    if request.method == "POST" and form.is_valid():
-        channels = form.save(commit=False)
-        channels.modified_by = request.user
-        channels.save()
+    if form.is_valid():
+        form.instance.modified_by = request.user
+        form.save()
         messages.success(
             request, _("Saved: %(village)s's notices go there from now on.") % {"village": village}
         )
         return redirect("notices:township_notices", code=village.township.code)
-    return render(
-        request,
-        "notices/village_channels.html",
-        {
-            "village": village,
-            "form": form,
-            "can_change": request.user.has_perm("notices.change_notice_settings", village),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    context = {"village": village, "form": form, "can_change": can_change}
+    return render(request, "notices/village_channels.html", context, status=status_for(request))
 
 
 @login_required

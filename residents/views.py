@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from lib.forms import status_for
 from pledges.models import PledgeList, Prohibition, Project
-from villages.access import get_township_for_user
+from villages.access import get_for_user, get_township_for_user
 from villages.models import Village
 
 from . import services
@@ -43,7 +44,7 @@ def follow_village(request, code: str):
         request,
         "residents/follow.html",
         {"village": village, "form": form},
-        status=400 if request.method == "POST" else 200,
+        status=status_for(request),
     )
 
 
@@ -73,7 +74,7 @@ def _resident_post(request, *, template: str, target: dict, submit, context: dic
         request,
         template,
         {**context, "form": form},
-        status=400 if request.method == "POST" else 200,
+        status=status_for(request),
     )
 
 
@@ -168,16 +169,16 @@ def _decide(request, post, *, perm: str, choices, decide, template: str):
             "can_decide": can_decide and post.is_open,
             "can_see_contact": request.user.has_perm("residents.see_contact", post),
         },
-        status=400 if request.method == "POST" else 200,
+        status=status_for(request),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def challenge_detail(request, pk: int):
-    challenge = get_object_or_404(Challenge.objects.with_tree(), pk=pk)
-    if not request.user.has_perm("residents.view_challenge", challenge):
-        raise PermissionDenied
+    challenge = get_for_user(
+        request, Challenge.objects.with_tree(), "residents.view_challenge", pk=pk
+    )
 
     def decide(decision: str, answer: str) -> bool:
         if decision == "uphold":
@@ -200,9 +201,9 @@ def challenge_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_detail(request, pk: int):
-    report = get_object_or_404(ViolationReport.objects.with_tree(), pk=pk)
-    if not request.user.has_perm("residents.view_report", report):
-        raise PermissionDenied
+    report = get_for_user(
+        request, ViolationReport.objects.with_tree(), "residents.view_report", pk=pk
+    )
 
     def decide(decision: str, answer: str) -> bool:
         if decision == "confirm":

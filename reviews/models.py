@@ -31,6 +31,7 @@ from pledges.models import PledgeList, Prohibition, Project
 
 User = settings.AUTH_USER_MODEL
 
+EVENING = datetime.time(20)  # a new review's voting closes at this time of day
 TOKEN_BYTES = 16  # 128 bits from `secrets`: 22 URL-safe characters on the slip's link
 
 
@@ -68,6 +69,24 @@ class AnnualReviewQuerySet(models.QuerySet):
 
     def published(self):
         return self.filter(status=AnnualReview.Status.PUBLISHED)
+
+    def township_rows(self, township, year: int) -> list[tuple]:
+        """The township's page: (village, its published list of `year` or None, that list's
+        review `with_turnout` or None) for every village of the township. Three queries."""
+        lists = {
+            pl.village_id: pl
+            for pl in PledgeList.objects.for_year(year).in_township(township).published()
+        }
+        reviews = {
+            review.pledge_list_id: review
+            for review in self.for_year(year).in_township(township).with_turnout()
+        }
+        rows = []
+        for village in township.villages.all():
+            pledge_list = lists.get(village.pk)
+            review = reviews.get(pledge_list.pk) if pledge_list else None
+            rows.append((village, pledge_list, review))
+        return rows
 
     def with_turnout(self):
         """Invitations and how many of them have voted, and the ballots cast (paper ones
@@ -161,6 +180,13 @@ class AnnualReview(models.Model):
     @property
     def village(self):
         return self.pledge_list.village
+
+    @staticmethod
+    def default_window() -> dict:
+        """From now to 20:00 two weeks on: time for a meeting and for those who vote later."""
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        evening = datetime.datetime.combine(now.date() + datetime.timedelta(days=14), EVENING)
+        return {"opens_at": now, "closes_at": timezone.make_aware(evening)}
 
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:

@@ -31,6 +31,33 @@ from .models import (
 
 ONE_PLACE = Decimal("0.1")
 
+# The exports' columns: (key of the row, header).
+RESULT_COLUMNS = [
+    ("kind", "类别"),
+    ("number", "序号"),
+    ("title", "内容"),
+    ("status", "年末状态"),
+    ("good", "满意/遵守"),
+    ("fair", "基本满意"),
+    ("bad", "不满意/未遵守"),
+    ("valid", "有效票"),
+    ("rate", "满意率/遵守率(%)"),
+]
+RANKING_COLUMNS = [
+    ("rank", "名次"),
+    ("code", "区划代码"),
+    ("name", "村(社区)"),
+    ("township", "镇(街道)"),
+    ("projects", "民生实事"),
+    ("verified", "已销号"),
+    ("completion", "完成率(%)"),
+    ("satisfaction", "满意率(%)"),
+    ("kept", "不准事项遵守率(%)"),
+    ("score", "综合得分"),
+    ("grade", "等次"),
+    ("ballots", "有效票"),
+]
+
 
 def rate(part: int, whole: int) -> Decimal | None:
     """A percentage with one decimal place; None when nothing was counted."""
@@ -49,6 +76,11 @@ def grade_for(score: Decimal | None, ballots: int) -> str:
         if grade.value in thresholds and score >= Decimal(str(thresholds[grade.value])):
             return grade.value
     return Grade.FAIL.value
+
+
+def _number(value: Decimal | None) -> float | None:
+    """A spreadsheet cell's number."""
+    return float(value) if value is not None else None
 
 
 def year_end(year: int) -> datetime.datetime:
@@ -187,6 +219,38 @@ class ReviewResults:
     @property
     def grade_label(self) -> str:
         return str(Grade(self.grade).label) if self.grade else ""
+
+    def export_rows(self) -> list[dict]:
+        """RESULT_COLUMNS' rows: counts per project and prohibition, never a row per ballot."""
+        projects = [
+            {
+                "kind": "民生实事",
+                "number": p.project.number,
+                "title": p.project.title,
+                "status": p.status_label,
+                "good": p.satisfied,
+                "fair": p.basically,
+                "bad": p.dissatisfied,
+                "valid": p.valid,
+                "rate": _number(p.rate),
+            }
+            for p in self.projects
+        ]
+        prohibitions = [
+            {
+                "kind": "不准事项",
+                "number": p.prohibition.number,
+                "title": p.prohibition.text,
+                "status": "",
+                "good": p.kept,
+                "fair": None,
+                "bad": p.broken,
+                "valid": p.valid,
+                "rate": _number(p.rate),
+            }
+            for p in self.prohibitions
+        ]
+        return projects + prohibitions
 
     def summary(self) -> dict:
         """The figures stored on the review when it is published."""
@@ -335,6 +399,24 @@ class RankingRow:
     village: object
     review: AnnualReview | None
     rank: int | None = None
+
+    def export_row(self) -> dict:
+        """RANKING_COLUMNS' row: the figures stored when the review was published."""
+        review = self.review
+        return {
+            "rank": self.rank,
+            "code": self.village.code,
+            "name": self.village.name,
+            "township": self.village.township.name,
+            "projects": review.project_count if review else None,
+            "verified": review.verified_count if review else None,
+            "completion": _number(review.completion_rate) if review else None,
+            "satisfaction": _number(review.satisfaction_rate) if review else None,
+            "kept": _number(review.kept_rate) if review else None,
+            "score": _number(review.score) if review else None,
+            "grade": review.get_grade_display() if review and review.grade else "",
+            "ballots": review.ballot_count if review else None,
+        }
 
 
 def ranking(villages, year: int) -> list[RankingRow]:

@@ -42,6 +42,25 @@ def review_create(*, pledge_list: PledgeList, by, opens_at, closes_at) -> Annual
 
 
 @transaction.atomic
+def review_window_change(*, review: AnnualReview, by) -> None:
+    """Save a changed voting window (set on `review` by the form) with its history row."""
+    review._history_user = by
+    review.save(update_fields=["opens_at", "closes_at", "modified"])
+
+
+@transaction.atomic
+def review_open(*, review: AnnualReview, by) -> bool:
+    """Voting opens: the conditional UPDATE and its history row in one transaction."""
+    return review.open(by=by)
+
+
+@transaction.atomic
+def review_close(*, review: AnnualReview, by) -> bool:
+    """Voting closes: the conditional UPDATE and its history row in one transaction."""
+    return review.close(by=by)
+
+
+@transaction.atomic
 def invitations_add(*, review: AnnualReview, by, kind: str, people: list[tuple[str, str]]):
     """Invite reviewers, (name, phone) each, all of one kind."""
     if not review.may_invite:
