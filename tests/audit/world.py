@@ -26,6 +26,7 @@ from tests.factories import (
     VillageFactory,
     full_list,
 )
+from tests.personas import Personas
 from villages.models import Membership
 
 YEAR = timezone.localdate().year
@@ -154,20 +155,15 @@ def build() -> dict:
     for n, side in enumerate(SIDES, start=1):
         sides[side] = _side(side, n)
         sides[side].update(_notices(sides[side]))
-    home = sides["A"]
+    # The walkers work at home (side A); the outsiders of the cast on side B do not walk.
+    personas = Personas.around(sides["A"]["village"], other_village=sides["B"]["village"])
     users = {
-        "district_admin": MembershipFactory(
-            role=Role.DISTRICT_ADMIN, district=home["district"]
-        ).user,
-        "township_cadre": MembershipFactory(
-            role=Role.TOWNSHIP_CADRE, township=home["township"]
-        ).user,
-        "village_committee": MembershipFactory(
-            role=Role.VILLAGE_COMMITTEE, village=home["village"]
-        ).user,
-        "reviewer": MembershipFactory(role=Role.REVIEWER, village=home["village"]).user,
-        "no_role": UserFactory(),
-        "anonymous": None,
+        "district_admin": personas.district_admin,
+        "township_cadre": personas.cadre,
+        "village_committee": personas.committee,
+        "reviewer": personas.reviewer,
+        "no_role": personas.nobody,
+        "anonymous": personas.anonymous,
     }
     return {"sides": sides, "users": users, "fillers": _fillers(sides)}
 

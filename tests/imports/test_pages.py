@@ -13,19 +13,13 @@ from openpyxl import load_workbook
 from imports.models import ImportJob
 from pledges.models import PledgeList, Project
 from suggestions.models import Suggestion
-from tests.factories import (
-    MembershipFactory,
-    TownshipFactory,
-    UserFactory,
-    VillageFactory,
-    full_list,
-)
+from tests.factories import MembershipFactory, TownshipFactory, VillageFactory, full_list
+from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, Personas, assert_matrix
 from villages.models import Membership
 
 from .sheets import HEADERS, read_rows, row, upload, xlsx_bytes
 
 Role = Membership.Role
-OK, DENIED, LOGIN = 200, 403, 302
 
 
 class _MediaMixin:
@@ -50,16 +44,7 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
     def setUpTestData(cls):
         cls.village = VillageFactory()
         cls.township = cls.village.township
-        other = VillageFactory(township=TownshipFactory(district=cls.township.district))
-        cls.personas = {
-            "committee": MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=cls.village),
-            "reviewer": MembershipFactory(role=Role.REVIEWER, village=cls.village),
-            "cadre": MembershipFactory(role=Role.TOWNSHIP_CADRE, township=cls.township),
-            "admin": MembershipFactory(role=Role.DISTRICT_ADMIN, district=cls.township.district),
-            "other_committee": MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=other),
-            "other_cadre": MembershipFactory(role=Role.TOWNSHIP_CADRE, township=other.township),
-        }
-        cls.nobody = UserFactory()
+        cls.personas = Personas.around(cls.village)
         cls.job = ImportJob.objects.create(
             township=cls.township,
             year=2026,
@@ -100,26 +85,16 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
         "village_suggestions": (OK, DENIED, OK, OK, DENIED, DENIED, DENIED),
         "district_lists": (DENIED, DENIED, DENIED, OK, DENIED, DENIED, DENIED),
     }
+    ORDER = [*WITH_A_ROLE, "nobody"]
 
     def test_the_matrix(self):
-        urls = self.urls()
-        users = [membership.user for membership in self.personas.values()] + [self.nobody]
-        names = [*self.personas, "nobody"]
-        for page, expected in self.MATRIX.items():
-            for name, user, status in zip(names, users, expected, strict=True):
-                self.client.force_login(user)
-                with self.subTest(page=page, persona=name):
-                    self.assertEqual(self.client.get(urls[page]).status_code, status)
+        assert_matrix(self, self.personas, self.urls(), self.MATRIX, self.ORDER)
 
     def test_anonymous_is_sent_to_log_in(self):
-        for page, url in self.urls().items():
-            with self.subTest(page=page):
-                response = self.client.get(url)
-                self.assertEqual(response.status_code, LOGIN)
-                self.assertIn(reverse("login"), response["Location"])
+        assert_matrix(self, self.personas, self.urls(), LOGIN, ["anonymous"])
 
     def test_the_district_sees_the_exports_but_uploads_nothing(self):
-        self.client.force_login(self.personas["admin"].user)
+        self.client.force_login(self.personas.district_admin)
         page = self.client.get(self.urls()["upload"])
         self.assertNotContains(page, 'type="file"')
         self.assertContains(page, reverse("imports:export", args=[self.township.code, "lists"]))
@@ -131,15 +106,13 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
 
     def test_confirm_is_for_the_townships_cadre_only(self):
         url = reverse("imports:import_job_confirm", args=[self.job.pk])
-        for name in ("committee", "admin", "other_cadre"):
-            self.client.force_login(self.personas[name].user)
-            with self.subTest(persona=name):
-                self.assertEqual(self.client.post(url).status_code, DENIED)
-        self.client.force_login(self.personas["cadre"].user)
+        others = ["committee", "district_admin", "other_cadre"]
+        assert_matrix(self, self.personas, {"confirm": url}, DENIED, others, method="post")
+        self.client.force_login(self.personas.cadre)
         self.assertEqual(self.client.post(url).status_code, 302)  # nothing to import: back
 
     def test_wrong_methods(self):
-        self.client.force_login(self.personas["cadre"].user)
+        self.client.force_login(self.personas.cadre)
         confirm = reverse("imports:import_job_confirm", args=[self.job.pk])
         self.assertEqual(self.client.get(confirm).status_code, 405)
         self.assertEqual(self.client.post(self.urls()["status"]).status_code, 405)
@@ -148,7 +121,7 @@ class ImportPermissionMatrixTests(_MediaMixin, TestCase):
         self.assertEqual(self.client.put(self.urls()["upload"]).status_code, 405)
 
     def test_an_unknown_export_is_not_found(self):
-        self.client.force_login(self.personas["cadre"].user)
+        self.client.force_login(self.personas.cadre)
         url = reverse("imports:export", args=[self.township.code, "everything"])
         self.assertEqual(self.client.get(url).status_code, 404)
 

@@ -12,13 +12,14 @@ from notices.models import (
     TownshipNoticeSettings,
     VillageNoticeSettings,
 )
-from tests.factories import MembershipFactory, TownshipFactory, UserFactory
+from tests.factories import MembershipFactory, TownshipFactory
+from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, Personas, assert_matrix
 from villages.models import Membership
 
 from .helpers import PERIOD, village_with_work
 
 Role = Membership.Role
-OK, DENIED, REDIRECT = 200, 403, 302
+REDIRECT = 302
 
 
 def send(township, **kwargs) -> None:
@@ -27,7 +28,10 @@ def send(township, **kwargs) -> None:
     services.notices_generate_and_deliver(run=run, township=township)
 
 
-class Personas(TestCase):
+class NoticesSent(TestCase):
+    """The month's notices of 海龙镇 sent (one e-mail to 龙江村 failed), and of a township
+    next to it, with the personas of 龙江村; the outsiders work in the other township."""
+
     @classmethod
     def setUpTestData(cls):
         cls.township = TownshipFactory(name="海龙镇")
@@ -46,24 +50,10 @@ class Personas(TestCase):
             attempts=5,
             last_error="SMTPRecipientsRefused: cun@example.org",
         )
-        cls.personas = {
-            "committee": MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=cls.village),
-            "reviewer": MembershipFactory(role=Role.REVIEWER, village=cls.village),
-            "cadre": MembershipFactory(role=Role.TOWNSHIP_CADRE, township=cls.township),
-            "admin": MembershipFactory(role=Role.DISTRICT_ADMIN, district=cls.township.district),
-            "other_committee": MembershipFactory(
-                role=Role.VILLAGE_COMMITTEE, village=cls.other_village
-            ),
-            "other_cadre": MembershipFactory(
-                role=Role.TOWNSHIP_CADRE, township=cls.other_village.township
-            ),
-        }
-        cls.committee = cls.personas["committee"].user
-        cls.cadre = cls.personas["cadre"].user
-        cls.admin = cls.personas["admin"].user
+        cls.personas = Personas.around(cls.village, other_village=cls.other_village)
 
 
-class PermissionMatrixTests(Personas):
+class PermissionMatrixTests(NoticesSent):
     def urls(self):
         code = self.township.code
         return {
@@ -87,25 +77,14 @@ class PermissionMatrixTests(Personas):
         "channels": (DENIED, DENIED, OK, OK, DENIED, DENIED),
         "failures": (DENIED, DENIED, OK, OK, DENIED, DENIED),
     }
-    PERSONAS = ["committee", "reviewer", "cadre", "admin", "other_committee", "other_cadre"]
+    ORDER = WITH_A_ROLE
 
     def test_every_page_for_every_persona(self):
-        urls = self.urls()
-        for page, expected in self.MATRIX.items():
-            for persona, status in zip(self.PERSONAS, expected, strict=True):
-                self.client.force_login(self.personas[persona].user)
-                with self.subTest(page=page, persona=persona):
-                    self.assertEqual(self.client.get(urls[page]).status_code, status)
+        assert_matrix(self, self.personas, self.urls(), self.MATRIX, self.ORDER)
 
     def test_anonymous_and_people_without_a_role_are_kept_out(self):
-        urls = self.urls()
-        for page, url in urls.items():
-            with self.subTest(page=page):
-                self.assertEqual(self.client.get(url).status_code, REDIRECT)
-        self.client.force_login(UserFactory())
-        for page, url in urls.items():
-            with self.subTest(page=page, persona="nobody"):
-                self.assertEqual(self.client.get(url).status_code, DENIED)
+        assert_matrix(self, self.personas, self.urls(), LOGIN, ["anonymous"])
+        assert_matrix(self, self.personas, self.urls(), DENIED, ["nobody"])
 
     def posts(self):
         code = self.township.code
@@ -124,25 +103,20 @@ class PermissionMatrixTests(Personas):
         }
 
     def test_only_the_townships_cadres_change_or_send(self):
-        for action, (url, data) in self.posts().items():
-            for persona in ["committee", "admin", "other_cadre", "other_committee"]:
-                self.client.force_login(self.personas[persona].user)
-                with self.subTest(action=action, persona=persona):
-                    self.assertEqual(self.client.post(url, data).status_code, DENIED)
-            self.client.force_login(self.cadre)
-            with self.subTest(action=action, persona="cadre"):
-                self.assertEqual(self.client.post(url, data).status_code, REDIRECT)
+        others = ["committee", "district_admin", "other_cadre", "other_committee"]
+        assert_matrix(self, self.personas, self.posts(), DENIED, others, method="post")
+        assert_matrix(self, self.personas, self.posts(), REDIRECT, ["cadre"], method="post")
 
     def test_actions_refuse_get(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         for action in ["send", "resend", "resend_all"]:
             with self.subTest(action=action):
                 self.assertEqual(self.client.get(self.posts()[action][0]).status_code, 405)
 
 
-class InboxTests(Personas):
+class InboxTests(NoticesSent):
     def test_the_committee_reads_its_notice_and_the_badge_counts_down(self):
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         page = self.client.get(reverse("notices:inbox"))
         self.assertContains(page, f"海龙镇：{PERIOD}")
         self.assertEqual(page.context["notice_badge"]["unread"], 1)
@@ -152,20 +126,20 @@ class InboxTests(Personas):
         self.assertContains(detail, "【海龙镇】龙江村")
         self.assertIsNone(detail.context["deliveries"])  # the village sees the text only
         self.notice.refresh_from_db()
-        self.assertEqual(self.notice.read_by, self.committee)
+        self.assertEqual(self.notice.read_by, self.personas.committee)
         self.assertEqual(
             self.client.get(reverse("notices:inbox")).context["notice_badge"]["unread"], 0
         )
 
     def test_a_cadre_opening_it_does_not_mark_it_read(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         page = self.client.get(self.notice.get_absolute_url())
         self.assertEqual(len(page.context["deliveries"]), 2)
         self.notice.refresh_from_db()
         self.assertIsNone(self.notice.read_at)
 
     def test_the_badge_shows_only_for_village_committees(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         page = self.client.get(reverse("notices:township_notices", args=[self.township.code]))
         self.assertFalse(page.context["notice_badge"]["show"])
         self.assertNotContains(page, 'class="notice-link"')
@@ -175,15 +149,15 @@ class InboxTests(Personas):
     def test_a_notice_not_yet_delivered_to_the_inbox_is_not_listed(self):
         Delivery.objects.filter(notice=self.notice, channel="inbox").update(status="pending")
         cache.clear()
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         page = self.client.get(reverse("notices:inbox"))
         self.assertEqual(list(page.context["page"]), [])
         self.assertEqual(page.context["notice_badge"]["unread"], 0)
 
 
-class TownshipPageTests(Personas):
+class TownshipPageTests(NoticesSent):
     def test_it_shows_each_village_and_its_channels(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         page = self.client.get(
             reverse("notices:township_notices", args=[self.township.code]) + f"?period={PERIOD}"
         )
@@ -193,7 +167,7 @@ class TownshipPageTests(Personas):
 
     def test_send_now_to_one_village(self):
         village = village_with_work(self.township, name="新寨村")
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(
                 reverse("notices:send_now", args=[self.township.code]),
@@ -207,16 +181,16 @@ class TownshipPageTests(Personas):
         self.assertEqual(Notice.objects.filter(village=self.village).count(), 1)
 
     def test_send_now_refuses_a_bad_month_or_another_townships_village(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         url = reverse("notices:send_now", args=[self.township.code])
         response = self.client.post(url, {"period": "2026-13"}, follow=True)
         self.assertContains(response, "YYYY-MM")
         response = self.client.post(url, {"period": PERIOD, "village": self.other_village.code})
         self.assertEqual(response.status_code, 404)
-        self.assertFalse(NoticeRun.objects.filter(requested_by=self.cadre).exists())
+        self.assertFalse(NoticeRun.objects.filter(requested_by=self.personas.cadre).exists())
 
     def test_the_preview_writes_nothing(self):
-        self.client.force_login(self.admin)
+        self.client.force_login(self.personas.district_admin)
         before = Notice.objects.count()
         page = self.client.get(
             reverse("notices:notice_preview", args=[self.township.code, self.village.code])
@@ -226,7 +200,7 @@ class TownshipPageTests(Personas):
         self.assertFalse(page.context["can_send"])
 
     def test_failures_list_the_error_and_resend(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         page = self.client.get(reverse("notices:failures", args=[self.township.code]))
         self.assertContains(page, "SMTPRecipientsRefused")
         with self.captureOnCommitCallbacks(execute=True):
@@ -235,9 +209,9 @@ class TownshipPageTests(Personas):
         self.assertEqual(self.failed.status, Delivery.Status.SENT)  # locmem accepts it
 
 
-class SettingsFormTests(Personas):
+class SettingsFormTests(NoticesSent):
     def test_a_broken_template_says_what_is_wrong_and_saves_nothing(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         url = reverse("notices:township_settings", args=[self.township.code])
         response = self.client.post(url, {"template": "{% for p in projects %}", "robot_kind": ""})
         self.assertEqual(response.status_code, 400)
@@ -247,17 +221,18 @@ class SettingsFormTests(Personas):
         self.assertFalse(TownshipNoticeSettings.objects.exists())
 
     def test_the_standard_template_is_stored_as_empty(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         url = reverse("notices:township_settings", args=[self.township.code])
         form = self.client.get(url).context["form"]
         self.client.post(url, {"template": form.initial["template"], "message": "月底前交照片"})
         saved = TownshipNoticeSettings.objects.get(township=self.township)
         self.assertEqual(
-            (saved.template, saved.message, saved.modified_by), ("", "月底前交照片", self.cadre)
+            (saved.template, saved.message, saved.modified_by),
+            ("", "月底前交照片", self.personas.cadre),
         )
 
     def test_the_robot_secret_is_never_shown_and_kept_when_left_empty(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         url = reverse("notices:village_channels", args=[self.village.code])
         data = {
             "by_inbox": "on",
@@ -272,7 +247,7 @@ class SettingsFormTests(Personas):
         self.assertEqual(VillageNoticeSettings.objects.get().robot_secret, "SECsecret")
 
     def test_channel_errors_say_what_to_fix(self):
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         url = reverse("notices:village_channels", args=[self.village.code])
         response = self.client.post(url, {"by_email": "on", "emails": "村委会", "robot": "none"})
         self.assertEqual(response.status_code, 400)

@@ -4,26 +4,16 @@ from django.test import TestCase
 from django.urls import reverse
 
 from pledges.models import ChangeRequest, Escalation, PledgeList
-from tests.factories import (
-    MembershipFactory,
-    TownshipFactory,
-    UserFactory,
-    VillageFactory,
-    full_list,
-)
-from villages.models import Membership
+from tests.factories import VillageFactory, full_list
+from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, Personas, assert_matrix
 
-Role = Membership.Role
 Status = PledgeList.Status
-OK, DENIED = 200, 403
 
 
 class PermissionMatrixTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.village = VillageFactory()
-        township = cls.village.township
-        cls.other_village = VillageFactory(township=TownshipFactory(district=township.district))
         cls.draft = full_list(village=cls.village, year=2027)
         cls.submitted = full_list(status=Status.SUBMITTED, village=cls.village, year=2025)
         cls.published = full_list(status=Status.PUBLISHED, village=cls.village, year=2026)
@@ -37,19 +27,7 @@ class PermissionMatrixTests(TestCase):
         cls.escalation = Escalation.objects.create(
             village=cls.project.pledge_list.village, project=cls.project, problem="缺资金"
         )
-        cls.personas = {
-            "committee": MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=cls.village),
-            "reviewer": MembershipFactory(role=Role.REVIEWER, village=cls.village),
-            "cadre": MembershipFactory(role=Role.TOWNSHIP_CADRE, township=township),
-            "admin": MembershipFactory(role=Role.DISTRICT_ADMIN, district=township.district),
-            "other_committee": MembershipFactory(
-                role=Role.VILLAGE_COMMITTEE, village=cls.other_village
-            ),
-            "other_cadre": MembershipFactory(
-                role=Role.TOWNSHIP_CADRE, township=cls.other_village.township
-            ),
-        }
-        cls.nobody = UserFactory()
+        cls.personas = Personas.around(cls.village)
 
     def urls(self):
         return {
@@ -89,37 +67,23 @@ class PermissionMatrixTests(TestCase):
         "escalate": (OK, DENIED, OK, DENIED, DENIED, DENIED),
         "answer": (DENIED, DENIED, OK, OK, DENIED, DENIED),
     }
-    ORDER = ["committee", "reviewer", "cadre", "admin", "other_committee", "other_cadre"]
+    ORDER = WITH_A_ROLE
 
     def test_every_page_for_every_role_in_its_own_and_another_place(self):
-        urls = self.urls()
-        for persona in self.ORDER:
-            self.client.force_login(self.personas[persona].user)
-            for page, expected in self.MATRIX.items():
-                with self.subTest(persona=persona, page=page):
-                    status = self.client.get(urls[page]).status_code
-                    self.assertEqual(status, expected[self.ORDER.index(persona)])
+        assert_matrix(self, self.personas, self.urls(), self.MATRIX, self.ORDER)
 
     def test_a_user_without_a_role_is_refused_everywhere(self):
-        self.client.force_login(self.nobody)
-        for page, url in self.urls().items():
-            with self.subTest(page=page):
-                self.assertEqual(self.client.get(url).status_code, DENIED)
+        assert_matrix(self, self.personas, self.urls(), DENIED, ["nobody"])
 
     def test_anonymous_is_sent_to_log_in(self):
-        for page, url in self.urls().items():
-            with self.subTest(page=page):
-                response = self.client.get(url)
-                self.assertRedirects(
-                    response, f"{reverse('login')}?next={url}", fetch_redirect_response=False
-                )
+        assert_matrix(self, self.personas, self.urls(), LOGIN, ["anonymous"])
 
     def test_refused_posts_change_nothing(self):
         urls = self.urls()
-        self.client.force_login(self.personas["other_cadre"].user)
+        self.client.force_login(self.personas.other_cadre)
         self.client.post(urls["verify"], {"decision": "verify"})
         self.client.post(urls["review"], {"decision": "approve"})
-        self.client.force_login(self.personas["reviewer"].user)
+        self.client.force_login(self.personas.reviewer)
         self.client.post(urls["progress"], {"percent_done": "50"})
         self.completed.refresh_from_db()
         self.submitted.refresh_from_db()
@@ -128,7 +92,7 @@ class PermissionMatrixTests(TestCase):
         self.assertFalse(self.project.updates.exists())
 
     def test_action_pages_refuse_the_wrong_method(self):
-        self.client.force_login(self.personas["cadre"].user)
+        self.client.force_login(self.personas.cadre)
         self.assertEqual(
             self.client.get(
                 reverse("pledges:pledge_list_publish", args=[self.published.pk])

@@ -8,16 +8,9 @@ from django.urls import reverse
 from PIL import Image
 
 from pledges.models import ChangeRequest, Escalation, PledgeList, Project
-from tests.factories import (
-    MembershipFactory,
-    ProjectFactory,
-    TownshipFactory,
-    VillageFactory,
-    full_list,
-)
-from villages.models import Membership
+from tests.factories import ProjectFactory, VillageFactory, full_list
+from tests.personas import Personas
 
-Role = Membership.Role
 Status = PledgeList.Status
 MEDIA = tempfile.mkdtemp(prefix="pledges-test-media-")
 
@@ -70,29 +63,23 @@ def editor_data(pledge_list, projects=10, prohibitions=5, **overrides):
     return data
 
 
-class Personas(TestCase):
-    """A village with its committee, reviewer, township cadre and district administrator,
-    and an outsider: a cadre of another township in the same district."""
+class VillageWithPersonas(TestCase):
+    """龙江村 with its personas; the committee and the cadre have names, which the pages show
+    beside what each did."""
 
     @classmethod
     def setUpTestData(cls):
         cls.village = VillageFactory(name="龙江村")
         cls.township = cls.village.township
         cls.district = cls.township.district
-        cls.other_township = TownshipFactory(district=cls.district)
-        cls.committee = MembershipFactory(
-            role=Role.VILLAGE_COMMITTEE, village=cls.village, user__first_name="张华"
-        ).user
-        cls.reviewer = MembershipFactory(role=Role.REVIEWER, village=cls.village).user
-        cls.cadre = MembershipFactory(
-            role=Role.TOWNSHIP_CADRE, township=cls.township, user__first_name="李强"
-        ).user
-        cls.admin = MembershipFactory(role=Role.DISTRICT_ADMIN, district=cls.district).user
-        cls.outsider = MembershipFactory(role=Role.TOWNSHIP_CADRE, township=cls.other_township).user
+        cls.personas = Personas.around(cls.village)
+        for user, name in [(cls.personas.committee, "张华"), (cls.personas.cadre, "李强")]:
+            user.first_name = name
+            user.save(update_fields=["first_name"])
 
 
 @override_settings(MEDIA_ROOT=MEDIA)
-class FullCycleTests(Personas):
+class FullCycleTests(VillageWithPersonas):
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
@@ -100,7 +87,7 @@ class FullCycleTests(Personas):
 
     def test_draft_submit_return_resubmit_approve_publish_progress_complete_verify_change(self):
         # The committee starts the year's list and fills it in.
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         start = self.client.post(
             reverse("pledges:village_list", args=[self.village.code]) + "?year=2026"
         )
@@ -116,7 +103,7 @@ class FullCycleTests(Personas):
         self.assertEqual(pledge_list.projects.count(), 10)
 
         # The township returns it with a comment on one item.
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         review_url = reverse("pledges:pledge_list_review", args=[pledge_list.pk])
         first = pledge_list.projects.get(number=1)
         self.client.post(
@@ -129,7 +116,7 @@ class FullCycleTests(Personas):
         self.assertEqual(first.review_comment, "请核实长度")
 
         # The committee sees the comment, revises and resubmits.
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         edit_url = reverse("pledges:pledge_list_edit", args=[pledge_list.pk])
         self.assertContains(self.client.get(edit_url), "第1项预算偏高")
         self.client.post(reverse("pledges:pledge_list_submit", args=[pledge_list.pk]))
@@ -137,14 +124,14 @@ class FullCycleTests(Personas):
         self.assertEqual(pledge_list.status, Status.SUBMITTED)
 
         # The township approves and publishes in one step.
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         self.client.post(review_url, {"decision": "publish", "comment": ""})
         pledge_list.refresh_from_db()
         self.assertEqual(pledge_list.status, Status.PUBLISHED)
         self.assertEqual(self.client.get(edit_url).status_code, 403)  # no silent edits now
 
         # The committee reports progress with a photo from the phone, then completes it.
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         project = pledge_list.projects.get(number=1)
         response = self.client.post(
             reverse("pledges:project_progress", args=[project.pk]),
@@ -170,7 +157,7 @@ class FullCycleTests(Personas):
         self.assertEqual(project.status, Project.Status.COMPLETED)
 
         # The township verifies (strikes it off).
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         self.client.post(
             reverse("pledges:project_verify", args=[project.pk]),
             {"decision": "verify", "note": "实地查看属实"},
@@ -179,14 +166,14 @@ class FullCycleTests(Personas):
         self.assertEqual(project.status, Project.Status.VERIFIED)
 
         # A change request on another project: asked by the village, approved by the township.
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         other = pledge_list.projects.get(number=2)
         self.client.post(
             reverse("pledges:project_change", args=[other.pk]),
             {"kind": "change", "planned_finish": "2026-12-25", "reason": "雨季延误"},
         )
         change = ChangeRequest.objects.get(project=other)
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         self.client.post(
             reverse("pledges:change_request_decide", args=[change.pk]),
             {"approve": "yes", "note": "同意"},
@@ -206,7 +193,7 @@ class FullCycleTests(Personas):
         project = ProjectFactory(
             pledge_list=full_list(status=Status.PUBLISHED, village=self.village), number=11
         )
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         self.client.post(
             reverse("pledges:project_escalate", args=[project.pk]),
             {"problem": "水源不足", "need": "协调水务局", "resources": "村民投劳"},
@@ -214,7 +201,7 @@ class FullCycleTests(Personas):
         escalation = Escalation.objects.get()
         answer_url = reverse("pledges:escalation_answer", args=[escalation.pk])
         self.assertEqual(self.client.get(answer_url).status_code, 403)
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         self.assertContains(
             self.client.get(reverse("dashboards:township_dashboard", args=[self.township.code])),
             "水源不足",
@@ -223,7 +210,7 @@ class FullCycleTests(Personas):
         escalation.refresh_from_db()
         self.assertEqual(escalation.level, Escalation.Level.DISTRICT)
         self.assertEqual(self.client.get(answer_url).status_code, 403)  # now the district's
-        self.client.force_login(self.admin)
+        self.client.force_login(self.personas.district_admin)
         self.assertContains(
             self.client.get(reverse("dashboards:district_overview", args=[self.district.code])),
             "水源不足",
@@ -233,10 +220,10 @@ class FullCycleTests(Personas):
         self.assertEqual(escalation.status, Escalation.Status.ANSWERED)
 
 
-class EditorTests(Personas):
+class EditorTests(VillageWithPersonas):
     def test_nothing_typed_is_lost_on_a_validation_error(self):
         pledge_list = PledgeList.objects.create(village=self.village, year=2026)
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         data = editor_data(
             pledge_list,
             **{
@@ -259,7 +246,7 @@ class EditorTests(Personas):
 
     def test_an_eleventh_project_is_refused(self):
         pledge_list = PledgeList.objects.create(village=self.village, year=2026)
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         response = self.client.post(
             reverse("pledges:pledge_list_edit", args=[pledge_list.pk]),
             editor_data(pledge_list, projects=11),
@@ -268,7 +255,7 @@ class EditorTests(Personas):
 
     def test_a_draft_can_be_saved_half_done_but_not_submitted(self):
         pledge_list = PledgeList.objects.create(village=self.village, year=2026)
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         url = reverse("pledges:pledge_list_edit", args=[pledge_list.pk])
         data = editor_data(pledge_list, projects=4, prohibitions=2)
         self.assertRedirects(self.client.post(url, data), url)
@@ -284,13 +271,13 @@ class EditorTests(Personas):
 
 
 @override_settings(MEDIA_ROOT=MEDIA)
-class PhotoUploadTests(Personas):
+class PhotoUploadTests(VillageWithPersonas):
     def setUp(self):
         self.project = ProjectFactory(
             pledge_list=full_list(status=Status.PUBLISHED, village=self.village), number=11
         )
         self.url = reverse("pledges:project_progress", args=[self.project.pk])
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
 
     def test_a_file_that_is_not_an_image_is_refused_by_name(self):
         fake = SimpleUploadedFile(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from pledges.models import Project
 from residents.models import Challenge, ViolationReport
 from tests.factories import VillageFactory, full_list
+from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, assert_matrix
 from tests.residents.world import YEAR, build, png
 
 CONTACT = "13700001111"
@@ -79,7 +80,7 @@ class ChallengeTests(TestCase):
     def test_upheld_the_project_goes_back_to_in_progress_with_history_and_on_the_board(self):
         self.post_challenge(contact=CONTACT)
         challenge = Challenge.objects.get()
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         page = self.client.get(challenge.get_absolute_url())
         self.assertContains(page, CONTACT)  # the township sees the contact
         response = self.client.post(
@@ -90,11 +91,11 @@ class ChallengeTests(TestCase):
         self.project.refresh_from_db()
         self.assertEqual(self.project.status, Project.Status.IN_PROGRESS)
         last = self.project.history.first()
-        self.assertEqual(last.history_user, self.users["cadre"])
+        self.assertEqual(last.history_user, self.personas.cadre)
         self.assertIn("现场核查属实", last.status_note)
         challenge.refresh_from_db()
         self.assertEqual(challenge.status, Challenge.Status.UPHELD)
-        self.assertEqual(challenge.history.first().history_user, self.users["cadre"])
+        self.assertEqual(challenge.history.first().history_user, self.personas.cadre)
         self.client.logout()
         board = self.board()
         self.assertContains(board, "现场核查属实")
@@ -104,7 +105,7 @@ class ChallengeTests(TestCase):
     def test_dismissing_needs_a_public_answer(self):
         self.post_challenge()
         challenge = Challenge.objects.get()
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         response = self.client.post(challenge.get_absolute_url(), {"decision": "dismiss"})
         self.assertContains(response, "这个字段是必填项", status_code=400)
         self.client.post(
@@ -123,7 +124,7 @@ class ChallengeTests(TestCase):
         self.post_challenge()
         self.client.post(self.report_url(), {"text": "违规发包工程给亲戚"})
         etag = self.board()["ETag"]
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         for post, decision in (
             (Challenge.objects.get(), "dismiss"),
             (ViolationReport.objects.get(), "confirm"),
@@ -138,7 +139,7 @@ class ChallengeTests(TestCase):
     def test_a_confirmed_report_shows_on_the_board_without_the_reporter(self):
         self.client.post(self.report_url(), {"text": "村干部在村里吃喝报销", "contact": CONTACT})
         report = ViolationReport.objects.get()
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         self.client.post(
             report.get_absolute_url(), {"decision": "confirm", "answer": "经查属实，已责令整改"}
         )
@@ -154,7 +155,7 @@ class ChallengeTests(TestCase):
         self.client.post(self.report_url(), {"text": "违规发包工程给亲戚", "contact": CONTACT})
         self.post_challenge(contact=CONTACT)
         report, challenge = ViolationReport.objects.get(), Challenge.objects.get()
-        self.client.force_login(self.users["committee"])
+        self.client.force_login(self.personas.committee)
         self.assertEqual(self.client.get(report.get_absolute_url()).status_code, 403)
         page = self.client.get(challenge.get_absolute_url())
         self.assertEqual(page.status_code, 200)
@@ -171,7 +172,7 @@ class ChallengeTests(TestCase):
     def test_open_ones_show_on_the_township_dashboard(self):
         self.post_challenge()
         self.client.post(self.report_url(), {"text": "违规发包工程给亲戚"})
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         dashboard = self.client.get(
             reverse("dashboards:township_dashboard", args=[self.township.code])
         )
@@ -195,34 +196,27 @@ class PermissionTests(TestCase):
             "replies": reverse("suggestions:reply_templates", args=[self.township.code]),
             "answer": reverse("suggestions:bulk_answer", args=[self.village.code]),
         }
-        expected = {
-            # inbox, challenge, report, replies, answer
-            "cadre": (200, 200, 200, 200, 200),
-            "other_cadre": (403, 403, 403, 403, 403),
-            "district_admin": (200, 200, 200, 403, 403),
-            "committee": (403, 200, 403, 403, 200),
-            "other_committee": (403, 403, 403, 403, 403),
-            "reviewer": (403, 403, 403, 403, 403),
+        # other_committee is a neighbour's, in the same township.
+        order = [*WITH_A_ROLE, "nobody"]
+        matrix = {
+            #            committee reviewer cadre admin other_committee other_cadre nobody
+            "inbox": (DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED),
+            "challenge": (OK, DENIED, OK, OK, DENIED, DENIED, DENIED),
+            "report": (DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED),
+            "replies": (DENIED, DENIED, OK, DENIED, DENIED, DENIED, DENIED),
+            "answer": (OK, DENIED, OK, DENIED, DENIED, DENIED, DENIED),
         }
-        for persona, statuses in expected.items():
-            self.client.force_login(self.users[persona])
-            for (page, url), status in zip(pages.items(), statuses, strict=True):
-                with self.subTest(persona=persona, page=page):
-                    self.assertEqual(self.client.get(url).status_code, status)
-        self.client.logout()
-        for page, url in pages.items():
-            with self.subTest(persona="anonymous", page=page):
-                self.assertEqual(self.client.get(url).status_code, 302)
+        assert_matrix(self, self.personas, pages, matrix, order)
+        assert_matrix(self, self.personas, pages, LOGIN, ["anonymous"])
 
     def test_only_the_township_cadre_decides_and_a_refusal_changes_nothing(self):
-        for persona in ("district_admin", "committee", "other_cadre"):
-            self.client.force_login(self.users[persona])
-            for post in (self.challenge, self.report):
-                with self.subTest(persona=persona, post=post):
-                    response = self.client.post(
-                        post.get_absolute_url(), {"decision": "dismiss", "answer": "不成立"}
-                    )
-                    self.assertEqual(response.status_code, 403)
+        decision = {"decision": "dismiss", "answer": "不成立"}
+        posts = {
+            "challenge": (self.challenge.get_absolute_url(), decision),
+            "report": (self.report.get_absolute_url(), decision),
+        }
+        others = ["district_admin", "committee", "other_cadre"]
+        assert_matrix(self, self.personas, posts, DENIED, others, method="post")
         self.challenge.refresh_from_db()
         self.report.refresh_from_db()
         self.assertTrue(self.challenge.is_open and self.report.is_open)
@@ -231,7 +225,7 @@ class PermissionTests(TestCase):
 class QueryBudgetTests(TestCase):
     def test_the_township_inbox_does_not_grow(self):
         build(self)
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         url = reverse("residents:township_inbox", args=[self.township.code])
         for villages in (1, 5):
             for _ in range(villages):

@@ -38,7 +38,7 @@ class FollowTests(TestCase):
     def verify(self, project):
         Project.objects.filter(pk=project.pk).update(status=Project.Status.COMPLETED)
         project.refresh_from_db()
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         response = self.client.post(
             reverse("pledges:project_verify", args=[project.pk]), {"decision": "verify"}
         )
@@ -122,7 +122,7 @@ class FollowTests(TestCase):
             )
         suggestion = Suggestion.objects.get()
         self.assertEqual(suggestion.follows.get().address, PHONE)
-        self.client.force_login(self.users["committee"])
+        self.client.force_login(self.personas.committee)
         url = suggestion.get_absolute_url()
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(url, {"action": "not_adopted", "reply": "明年纳入清单"})

@@ -1,5 +1,6 @@
 """A small world for the residents' tests: one village with a published list in one
-township, a second township in the same district, and a user for each role."""
+township, a second township in the same district, and the personas: the other committee is
+a neighbour's in the same township, the other cadre the second township's."""
 
 import io
 
@@ -8,7 +9,8 @@ from django.utils import timezone
 from PIL import Image
 
 from pledges.models import PledgeList, Project
-from tests.factories import MembershipFactory, TownshipFactory, VillageFactory, full_list
+from tests.factories import TownshipFactory, VillageFactory, full_list
+from tests.personas import Personas
 
 YEAR = timezone.localdate().year
 
@@ -33,15 +35,6 @@ def build(test) -> None:
     test.other_township = TownshipFactory(district=test.district)
     test.other_village = VillageFactory(township=test.other_township)
     test.neighbour = VillageFactory(township=test.township)
-
-    def member(role, **place):
-        return MembershipFactory(role=role, **place).user
-
-    test.users = {
-        "cadre": member("township_cadre", township=test.township),
-        "other_cadre": member("township_cadre", township=test.other_township),
-        "district_admin": member("district_admin", district=test.district),
-        "committee": member("village_committee", village=test.village),
-        "other_committee": member("village_committee", village=test.neighbour),
-        "reviewer": member("reviewer", village=test.village),
-    }
+    test.personas = Personas.around(
+        test.village, other_village=test.neighbour, other_township=test.other_township
+    )

@@ -6,45 +6,24 @@ from django.urls import reverse
 
 from pledges.models import PledgeList
 from reviews.models import AnnualReview, Ballot, Invitation
-from tests.factories import (
-    MembershipFactory,
-    TownshipFactory,
-    UserFactory,
-    VillageFactory,
-    full_list,
-)
-from villages.models import Membership
+from tests.factories import VillageFactory, full_list
+from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, Personas, assert_matrix
 
 from .factories import ballot_post, ballot_url, invite, make_review
 
-Role = Membership.Role
-OK, DENIED, MOVED = 200, 403, 302
+MOVED = 302
 
 
 class PermissionMatrixTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.village = VillageFactory()
-        township = cls.village.township
-        cls.other_village = VillageFactory(township=TownshipFactory(district=township.district))
         cls.open = make_review(cls.village, year=2025)
         cls.closed = make_review(cls.village, year=2024, status=AnnualReview.Status.CLOSED)
         cls.published = make_review(cls.village, year=2023, status="published", score=90)
         cls.unreviewed = full_list(status=PledgeList.Status.PUBLISHED, village=cls.village)
         cls.invitation, cls.token = invite(cls.open, name="王小明")
-        cls.personas = {
-            "committee": MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=cls.village),
-            "reviewer": MembershipFactory(role=Role.REVIEWER, village=cls.village),
-            "cadre": MembershipFactory(role=Role.TOWNSHIP_CADRE, township=township),
-            "admin": MembershipFactory(role=Role.DISTRICT_ADMIN, district=township.district),
-            "other_committee": MembershipFactory(
-                role=Role.VILLAGE_COMMITTEE, village=cls.other_village
-            ),
-            "other_cadre": MembershipFactory(
-                role=Role.TOWNSHIP_CADRE, township=cls.other_village.township
-            ),
-        }
-        cls.nobody = UserFactory()
+        cls.personas = Personas.around(cls.village)
 
     def setUp(self):
         cache.clear()
@@ -76,7 +55,7 @@ class PermissionMatrixTests(TestCase):
         "export": (OK, DENIED, OK, OK, DENIED, DENIED),
         "publish": (DENIED, DENIED, OK, DENIED, DENIED, DENIED),
     }
-    ORDER = ["committee", "reviewer", "cadre", "admin", "other_committee", "other_cadre"]
+    ORDER = WITH_A_ROLE
 
     # POST-only actions: (url, data)
     def actions(self):
@@ -89,47 +68,32 @@ class PermissionMatrixTests(TestCase):
         }
 
     def test_every_page_for_every_role_in_its_own_and_another_place(self):
-        urls = self.urls()
-        for persona in self.ORDER:
-            self.client.force_login(self.personas[persona].user)
-            for page, expected in self.MATRIX.items():
-                with self.subTest(persona=persona, page=page):
-                    status = self.client.get(urls[page]).status_code
-                    self.assertEqual(status, expected[self.ORDER.index(persona)])
+        assert_matrix(self, self.personas, self.urls(), self.MATRIX, self.ORDER)
 
     def test_a_user_without_a_role_is_refused_everywhere(self):
-        self.client.force_login(self.nobody)
-        for page, url in [*self.urls().items(), *self.actions().items()]:
-            with self.subTest(page=page):
-                method = self.client.get if page in self.urls() else self.client.post
-                self.assertEqual(method(url).status_code, DENIED)
+        assert_matrix(self, self.personas, self.urls(), DENIED, ["nobody"])
+        assert_matrix(self, self.personas, self.actions(), DENIED, ["nobody"], method="post")
 
     def test_anonymous_is_sent_to_log_in(self):
-        for page, url in [*self.urls().items(), *self.actions().items()]:
-            with self.subTest(page=page):
-                method = self.client.get if page in self.urls() else self.client.post
-                response = method(url)
-                self.assertRedirects(
-                    response, f"{reverse('login')}?next={url}", fetch_redirect_response=False
-                )
+        assert_matrix(self, self.personas, self.urls(), LOGIN, ["anonymous"])
+        assert_matrix(self, self.personas, self.actions(), LOGIN, ["anonymous"], method="post")
 
     def test_only_the_township_cadre_may_take_the_actions(self):
-        for persona in ["committee", "reviewer", "admin", "other_committee", "other_cadre"]:
-            self.client.force_login(self.personas[persona].user)
-            for action, url in self.actions().items():
-                with self.subTest(persona=persona, action=action):
-                    self.assertEqual(self.client.post(url).status_code, DENIED)
+        others = ["committee", "reviewer", "district_admin", "other_committee", "other_cadre"]
+        assert_matrix(self, self.personas, self.actions(), DENIED, others, method="post")
+        for persona in others:  # nor add voters
+            self.client.force_login(self.personas[persona])
             self.client.post(self.urls()["invitations"], {"kind": "party_member", "people": "李"})
         self.open.refresh_from_db()
         self.invitation.refresh_from_db()
         self.assertEqual(self.open.status, AnnualReview.Status.OPEN)
         self.assertFalse(self.invitation.has_voted)
         self.assertEqual(Invitation.objects.count(), 1)
-        self.client.force_login(self.personas["cadre"].user)
+        self.client.force_login(self.personas.cadre)
         self.assertEqual(self.client.post(self.actions()["close"]).status_code, MOVED)
 
     def test_actions_refuse_the_wrong_method(self):
-        self.client.force_login(self.personas["cadre"].user)
+        self.client.force_login(self.personas.cadre)
         for action, url in self.actions().items():
             with self.subTest(action=action):
                 self.assertEqual(self.client.get(url).status_code, 405)
@@ -137,27 +101,19 @@ class PermissionMatrixTests(TestCase):
 
     def test_the_ballot_needs_only_the_token_whoever_opens_it(self):
         url = ballot_url(self.open, self.token)
-        for persona in [None, *self.ORDER]:
-            if persona:
-                self.client.force_login(self.personas[persona].user)
-            with self.subTest(persona=persona):
-                self.assertEqual(self.client.get(url).status_code, OK)
+        assert_matrix(self, self.personas, {"ballot": url}, OK, ["anonymous", *self.ORDER])
         self.client.post(url, ballot_post(self.open))
         self.assertEqual(Ballot.objects.count(), 1)
 
     def test_the_report_and_ranking_are_public(self):
-        public = [
-            reverse("reviews:report", args=[self.village.code, 2023]),
-            reverse("reviews:ranking", args=[self.village.township.code]) + "?year=2023",
-            reverse("reviews:ranking", args=[self.village.township.district.code]),
-            reverse("reviews:ranking_export", args=[self.village.township.code]),
-        ]
-        for persona in [None, "committee", "other_cadre"]:
-            if persona:
-                self.client.force_login(self.personas[persona].user)
-            for url in public:
-                with self.subTest(persona=persona, url=url):
-                    self.assertEqual(self.client.get(url).status_code, OK)
+        township = self.village.township
+        public = {
+            "report": reverse("reviews:report", args=[self.village.code, 2023]),
+            "township_ranking": reverse("reviews:ranking", args=[township.code]) + "?year=2023",
+            "district_ranking": reverse("reviews:ranking", args=[township.district.code]),
+            "ranking_export": reverse("reviews:ranking_export", args=[township.code]),
+        }
+        assert_matrix(self, self.personas, public, OK, ["anonymous", "committee", "other_cadre"])
         # Not published yet: no report.
         url = reverse("reviews:report", args=[self.village.code, 2024])
         self.assertEqual(self.client.get(url).status_code, 404)

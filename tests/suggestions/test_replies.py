@@ -13,7 +13,7 @@ class ReplyTemplateTests(TestCase):
         self.url = reverse("suggestions:reply_templates", args=[self.township.code])
 
     def test_the_township_keeps_its_standard_replies(self):
-        self.client.force_login(self.users["cadre"])
+        self.client.force_login(self.personas.cadre)
         self.client.post(self.url, {"title": "纳入明年", "text": "已纳入明年的民生实事清单。"})
         template = ReplyTemplate.objects.get()
         self.assertEqual(template.township, self.township)
@@ -28,7 +28,7 @@ class ReplyTemplateTests(TestCase):
 
     def test_another_township_cannot_touch_them(self):
         template = ReplyTemplate.objects.create(township=self.township, title="t", text="x")
-        self.client.force_login(self.users["other_cadre"])
+        self.client.force_login(self.personas.other_cadre)
         delete = reverse("suggestions:reply_template_delete", args=[template.pk])
         self.assertEqual(self.client.post(delete).status_code, 403)
         self.assertTrue(ReplyTemplate.objects.exists())
@@ -46,7 +46,7 @@ class BulkAnswerTests(TestCase):
             for n in range(3)
         ]
         self.elsewhere = Suggestion.objects.create(village=self.neighbour, year=YEAR, text="别村")
-        self.client.force_login(self.users["committee"])
+        self.client.force_login(self.personas.committee)
 
     def test_a_standard_reply_fills_the_form_and_answers_only_the_ticked_ones(self):
         page = self.client.get(self.url, {"template": self.template.pk})
@@ -62,7 +62,7 @@ class BulkAnswerTests(TestCase):
         for suggestion, answered in zip(self.open, (True, True, False), strict=True):
             suggestion.refresh_from_db()
             self.assertEqual(suggestion.reply == "已纳入明年清单。", answered)
-        self.assertEqual(self.open[0].history.first().history_user, self.users["committee"])
+        self.assertEqual(self.open[0].history.first().history_user, self.personas.committee)
 
     def test_another_village_s_suggestion_cannot_be_slipped_in(self):
         response = self.client.post(

@@ -7,15 +7,10 @@ from django.utils import timezone
 
 from pledges.models import Escalation, PledgeList
 from suggestions.models import Meeting, Suggestion, normalise_receipt_code
-from tests.factories import (
-    MembershipFactory,
-    TownshipFactory,
-    VillageFactory,
-    full_list,
-)
-from villages.models import Membership, Village
+from tests.factories import TownshipFactory, VillageFactory, full_list
+from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, Personas, assert_matrix
+from villages.models import Village
 
-Role = Membership.Role
 TOKEN = "0123456789abcdef0123456789abcdef"
 
 
@@ -31,7 +26,10 @@ def public_post(**overrides) -> dict:
     }
 
 
-class Personas(TestCase):
+class VillageWithList(TestCase):
+    """龙江村 with this year's published list and its personas; the outsiders work in a
+    village of another township."""
+
     @classmethod
     def setUpTestData(cls):
         cls.village = VillageFactory(name="龙江村")
@@ -41,15 +39,7 @@ class Personas(TestCase):
         cls.other_village = VillageFactory(
             township=TownshipFactory(district=cls.village.township.district)
         )
-        cls.committee = MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=cls.village).user
-        cls.reviewer = MembershipFactory(role=Role.REVIEWER, village=cls.village).user
-        cls.cadre = MembershipFactory(role=Role.TOWNSHIP_CADRE, township=cls.village.township).user
-        cls.admin = MembershipFactory(
-            role=Role.DISTRICT_ADMIN, district=cls.village.township.district
-        ).user
-        cls.other_committee = MembershipFactory(
-            role=Role.VILLAGE_COMMITTEE, village=cls.other_village
-        ).user
+        cls.personas = Personas.around(cls.village, other_village=cls.other_village)
 
     def setUp(self):
         cache.clear()  # the rate limit counts in the cache
@@ -63,7 +53,7 @@ class Personas(TestCase):
         )
 
 
-class ResidentTests(Personas):
+class ResidentTests(VillageWithList):
     def test_a_resident_submits_gets_a_code_and_tracks_the_reply(self):
         url = reverse("suggestions:suggest", args=[self.village.code])
         self.assertContains(self.client.get(url), 'name="token"')
@@ -84,7 +74,7 @@ class ResidentTests(Personas):
         self.assertNotContains(tracked, "13800001234")
 
         # The committee adopts it into project 3 with a reply; the reply shows on tracking.
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         project = self.pledge_list.projects.get(number=3)
         self.client.post(
             suggestion.get_absolute_url(),
@@ -161,10 +151,10 @@ class ResidentTests(Personas):
         self.assertEqual(normalise_receipt_code("ABCD-234"), "")
 
 
-class CommitteeTests(Personas):
+class CommitteeTests(VillageWithList):
     def test_not_adopted_needs_a_reply_and_closing_needs_one_too(self):
         suggestion = self.suggestion()
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         response = self.client.post(
             suggestion.get_absolute_url(), {"action": "not_adopted", "reply": ""}
         )
@@ -182,14 +172,14 @@ class CommitteeTests(Personas):
 
     def test_passing_up_makes_an_escalation_the_township_sees(self):
         suggestion = self.suggestion()
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         self.client.post(
             suggestion.get_absolute_url(), {"action": "pass_up", "reply": "已上报镇里协调水务部门"}
         )
         escalation = Escalation.objects.get()
         self.assertEqual(escalation.village, self.village)
         self.assertIsNone(escalation.project)
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         dashboard = self.client.get(
             reverse("dashboards:township_dashboard", args=[self.village.township.code])
         )
@@ -203,7 +193,7 @@ class CommitteeTests(Personas):
 
     def test_hiding_abusive_text_keeps_it_in_history(self):
         suggestion = self.suggestion(text="某某干部是个混蛋")
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         self.client.post(
             reverse("suggestions:suggestion_hide", args=[suggestion.pk]),
             {"reason": "含有人身攻击内容"},
@@ -217,7 +207,7 @@ class CommitteeTests(Personas):
         self.assertEqual(record.text, "某某干部是个混蛋")
 
     def test_twenty_suggestions_from_one_meeting_in_one_go(self):
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         lines = "\n".join(f"建议第{n}条:修缮村组道路" for n in range(1, 21))
         response = self.client.post(
             reverse("suggestions:meeting_new", args=[self.village.code]),
@@ -244,7 +234,7 @@ class CommitteeTests(Personas):
         old = self.suggestion(received=today - datetime.timedelta(days=20))
         new = self.suggestion(received=today - datetime.timedelta(days=2))
         self.suggestion(status=Suggestion.Status.NOT_ADOPTED, reply="不采纳")
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         response = self.client.get(
             reverse("suggestions:suggestion_inbox", args=[self.village.code])
         )
@@ -255,11 +245,11 @@ class CommitteeTests(Personas):
 
     def test_the_detail_page_shows_private_fields_to_the_committee(self):
         suggestion = self.suggestion(name="王大爷", phone="13800001234")
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         self.assertContains(self.client.get(suggestion.get_absolute_url()), "13800001234")
 
 
-class FiguresTests(Personas):
+class FiguresTests(VillageWithList):
     def test_meetings_received_adopted_answered_and_median_days_to_reply(self):
         year = timezone.localdate().year
         Meeting.objects.create(village=self.village, date=datetime.date(year, 1, 5))
@@ -287,7 +277,7 @@ class FiguresTests(Personas):
 
     def test_the_township_page_shows_the_backlog_and_figures(self):
         self.suggestion(received=timezone.localdate() - datetime.timedelta(days=30))
-        self.client.force_login(self.cadre)
+        self.client.force_login(self.personas.cadre)
         response = self.client.get(
             reverse("suggestions:township_suggestions", args=[self.village.township.code])
         )
@@ -296,7 +286,7 @@ class FiguresTests(Personas):
         self.assertEqual(first.backlog["overdue_count"], 1)
 
 
-class SuggestionPermissionTests(Personas):
+class SuggestionPermissionTests(VillageWithList):
     def test_the_matrix(self):
         suggestion = self.suggestion(name="王大爷")
         code = self.village.code
@@ -309,23 +299,20 @@ class SuggestionPermissionTests(Personas):
                 "suggestions:township_suggestions", args=[self.village.township.code]
             ),
         }
-        expected = {
-            # inbox, detail, meeting, entry, backlog
-            "committee": (200, 200, 200, 200, 403),
-            "reviewer": (403, 403, 403, 403, 403),
-            "cadre": (200, 200, 200, 200, 200),
-            "admin": (200, 200, 403, 403, 200),
-            "other_committee": (403, 403, 403, 403, 403),
+        order = [*WITH_A_ROLE, "nobody", "anonymous"]
+        matrix = {
+            #        committee reviewer cadre admin other_committee other_cadre nobody anonymous
+            "inbox": (OK, DENIED, OK, OK, DENIED, DENIED, DENIED, LOGIN),
+            "detail": (OK, DENIED, OK, OK, DENIED, DENIED, DENIED, LOGIN),
+            "meeting": (OK, DENIED, OK, DENIED, DENIED, DENIED, DENIED, LOGIN),
+            "entry": (OK, DENIED, OK, DENIED, DENIED, DENIED, DENIED, LOGIN),
+            "backlog": (DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED, LOGIN),
         }
-        for persona, statuses in expected.items():
-            self.client.force_login(getattr(self, persona))
-            for (page, url), status in zip(pages.items(), statuses, strict=True):
-                with self.subTest(persona=persona, page=page):
-                    self.assertEqual(self.client.get(url).status_code, status)
+        assert_matrix(self, self.personas, pages, matrix, order)
 
     def test_a_district_administrator_reads_but_cannot_answer(self):
         suggestion = self.suggestion()
-        self.client.force_login(self.admin)
+        self.client.force_login(self.personas.district_admin)
         response = self.client.post(
             suggestion.get_absolute_url(), {"action": "not_adopted", "reply": "不行"}
         )
@@ -335,7 +322,7 @@ class SuggestionPermissionTests(Personas):
 
     def test_another_village_cannot_hide_or_answer(self):
         suggestion = self.suggestion()
-        self.client.force_login(self.other_committee)
+        self.client.force_login(self.personas.other_committee)
         self.assertEqual(
             self.client.post(
                 reverse("suggestions:suggestion_hide", args=[suggestion.pk]), {"reason": "x"}
@@ -347,9 +334,9 @@ class SuggestionPermissionTests(Personas):
         self.assertRedirects(self.client.get(url), f"{reverse('login')}?next={url}")
 
 
-class InboxBudgetTests(Personas):
+class InboxBudgetTests(VillageWithList):
     def test_the_inbox_query_count_does_not_grow(self):
-        self.client.force_login(self.committee)
+        self.client.force_login(self.personas.committee)
         url = reverse("suggestions:suggestion_inbox", args=[self.village.code])
         for count in (1, 15):
             for _ in range(count):
