@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import TestCase
 
-from demo.management.commands.seed_villages import DEMO_PASSWORD
+from demo.places import DEMO_PASSWORD
 from villages.models import District, Membership, Township, Village
 
 
