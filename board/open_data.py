@@ -46,20 +46,8 @@ def _place(place, api_name: str | None) -> dict:
     return data
 
 
-def district_querysets(district, year: int) -> tuple:
-    lists = PledgeList.objects.for_year(year).in_district(district)
-    suggestions = Suggestion.objects.for_year(year).in_district(district)
-    return lists, suggestions
-
-
 def district_stamp(district, year: int) -> str:
     return cached_stamp("district", district.code, year)
-
-
-def township_querysets(township, year: int) -> tuple:
-    lists = PledgeList.objects.for_year(year).in_township(township).published()
-    suggestions = Suggestion.objects.for_year(year).in_township(township)
-    return lists, suggestions
 
 
 def township_stamp(township, year: int) -> str:
@@ -107,11 +95,9 @@ def district_rows(district, year: int) -> list[dict]:
 def township_rows(township, year: int) -> list[dict]:
     """One row per village; a village without a published list has `list` null and zeros.
     Two queries."""
-    lists, _suggestions = township_querysets(township, year)
-    by_village = {pl.village_id: pl for pl in lists.with_project_counts()}
+    lists, _totals = PledgeList.objects.published().township_rows(township, year)
     rows = []
-    for village in township.villages.all():
-        pledge_list = by_village.get(village.pk)
+    for village, pledge_list in lists:
         row = {
             "code": village.code,
             "name": village.name,
@@ -169,7 +155,6 @@ TOWNSHIP_TOTAL_KEYS = ("projects", "verified", "completed", "in_progress", "over
 
 def district_data(district, year: int) -> dict:
     """Nine queries with the stamp, whatever the number of townships and villages."""
-    _lists, suggestions = district_querysets(district, year)
     rows = district_rows(district, year)
     return {
         "district": _place(district, "board:api_district"),
@@ -182,7 +167,6 @@ def district_data(district, year: int) -> dict:
 
 
 def township_data(township, year: int) -> dict:
-    _lists, suggestions = township_querysets(township, year)
     rows = township_rows(township, year)
     return {
         "township": {

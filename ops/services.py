@@ -48,13 +48,20 @@ def registered(name: str):
     return current_app.tasks[name]
 
 
+def _send_now(name: str, args: list, countdown: float | None = None) -> None:
+    """Hand one call to the broker; with no broker (laptop, tests) run it here, errors and
+    all. KeyError for a name no task has."""
+    task = registered(name)
+    if is_eager():
+        task.apply(args=args, throw=True)
+    else:
+        task.apply_async(args, countdown=countdown, retry_policy=PUBLISH_RETRY)
+
+
 def publish(name: str, args: list, *, countdown: float | None = None, on_kept=None) -> bool:
     """Send one task call to the broker now; keep it in the outbox if that fails."""
-    if is_eager():  # no broker (laptop, tests): run it here, errors and all
-        registered(name).apply(args=args, throw=True)
-        return True
     try:
-        current_app.send_task(name, args, countdown=countdown, retry_policy=PUBLISH_RETRY)
+        _send_now(name, args, countdown)
     except BROKER_ERRORS as error:
         logger.warning("broker unreachable, %s kept in the outbox: %s", name, error)
         OutboxTask.objects.create(task=name, args=args, last_error=str(error)[:1000])
@@ -75,11 +82,7 @@ def send_outbox(limit: int = 1000) -> int:
         if not claimed:
             continue
         try:
-            task = registered(row.task)
-            if is_eager():
-                task.apply(args=row.args, throw=True)
-            else:
-                task.apply_async(row.args, retry_policy=PUBLISH_RETRY)
+            _send_now(row.task, row.args)
         except BROKER_ERRORS as error:
             OutboxTask.objects.filter(pk=row.pk).update(sent=None, last_error=str(error)[:1000])
             logger.warning("broker still unreachable; %s left in the outbox", row.task)

@@ -16,13 +16,8 @@ def get_project_for_user(request, pk: int, perm: str = "pledges.view_pledge_list
 
 def get_change_request_for_user(request, pk: int) -> ChangeRequest:
     """A change request, for those who may decide on its project."""
-    change_request = get_for_user(
-        request,
-        ChangeRequest.objects.select_related("project__pledge_list__village__township"),
-        "pledges.decide_change",
-        pk=pk,
-    )
-    return change_request
+    queryset = ChangeRequest.objects.select_related("project__pledge_list__village__township")
+    return get_for_user(request, queryset, "pledges.decide_change", pk=pk)
 
 
 def get_escalation_for_user(request, pk: int) -> Escalation:

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from lib.contacts import parse_contact
-from lib.forms import DateInput
+from lib.contacts import ContactField
+from lib.forms import DateInput, RobotTrap
 from pledges.models import Project
 
 from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
@@ -12,7 +12,7 @@ from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
 phone_validator = RegexValidator(r"^[0-9+\- ]{5,20}$", _("Enter a phone number (digits only)."))
 
 
-class PublicSuggestionForm(forms.Form):
+class PublicSuggestionForm(RobotTrap):
     """The residents' form: no account, short, with a honeypot for robots."""
 
     text = forms.CharField(
@@ -34,14 +34,12 @@ class PublicSuggestionForm(forms.Form):
         validators=[phone_validator],
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    notify = forms.CharField(
+    # (channel, address) to be told of the reply, or None.
+    notify = ContactField(
         label=_("Tell me when it is answered (optional)"),
         help_text=_("A mobile number or e-mail address; each message has a link to stop it."),
-        max_length=254,
         required=False,
     )
-    # Robots fill every field; people never see this one.
-    website = forms.CharField(required=False, label=_("Leave this empty"))
     token = forms.CharField(widget=forms.HiddenInput, max_length=36, min_length=32)
 
     def clean_text(self) -> str:
@@ -49,15 +47,6 @@ class PublicSuggestionForm(forms.Form):
         if len(text) < 5:
             raise ValidationError(_("Write a little more: at least 5 characters."))
         return text
-
-    def clean_notify(self) -> tuple[str, str] | None:
-        """(channel, address) to follow the reply, or None."""
-        value = self.cleaned_data["notify"].strip()
-        return parse_contact(value) if value else None
-
-    @property
-    def is_robot(self) -> bool:
-        return bool(self.cleaned_data.get("website"))
 
 
 class TrackForm(forms.Form):

@@ -134,14 +134,7 @@ class VillageQuerySet(models.QuerySet):
         review), so an export's query holds nothing else. No query of its own: the scope is
         the request's (`MembershipQuerySet.scope_for`)."""
         scope = Membership.objects.scope_for(user)
-        villages = scope.committee_village_ids | (
-            scope.reviewer_village_ids if reviewers else frozenset()
-        )
-        return self.filter(
-            models.Q(township__district_id__in=scope.district_ids)
-            | models.Q(township_id__in=scope.township_ids)
-            | models.Q(id__in=villages)
-        )
+        return self.filter(scope.village_q("", reviewers=reviewers))
 
 
 class Village(Contact):
@@ -213,13 +206,15 @@ class Scope:
         )
 
     def village_q(self, village: str, *, reviewers: bool = True) -> models.Q:
-        """Rows whose village (the lookup path `village`, e.g. "pledge_list__village") lies in
-        this scope; `reviewers=False` leaves out the villages the user only reviews."""
+        """Rows whose village (the lookup path `village`, e.g. "pledge_list__village", or ""
+        for villages themselves) lies in this scope; `reviewers=False` leaves out the villages
+        the user only reviews."""
         villages = self.committee_village_ids | (self.reviewer_village_ids if reviewers else set())
+        path = f"{village}__" if village else ""
         return (
-            models.Q(**{f"{village}__township__district__in": self.district_ids})
-            | models.Q(**{f"{village}__township__in": self.township_ids})
-            | models.Q(**{f"{village}__in": villages})
+            models.Q(**{f"{path}township__district__in": self.district_ids})
+            | models.Q(**{f"{path}township__in": self.township_ids})
+            | models.Q(**{f"{village or 'pk'}__in": villages})
         )
 
 
