@@ -3,6 +3,7 @@ six months) and the password history the password policy needs."""
 
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -10,6 +11,51 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from villages.models import Membership
+
+# How the log shows an event's details: a label for each key, and words for the values of the
+# keys that take a few known ones. Other keys and values are shown as they were recorded.
+DETAIL_LABELS = {
+    "what": _("data"),
+    "model": _("data"),
+    "via": _("through"),
+    "member": _("account"),
+    "role": _("role"),
+    "place": _("place"),
+    "year": _("year"),
+    "file": _("file"),
+    "rows": _("rows"),
+    "new": _("new"),
+    "changed": _("changed"),
+    "personal": _("names and phones"),
+    "reason": _("reason"),
+    "method": _("request"),
+}
+DETAIL_VALUES = {
+    "what": {
+        "suggestions": _("suggestions"),
+        "pledge lists": _("pledge lists"),
+        "security events": _("security events"),
+    },
+    "via": {"page": _("the pages"), "admin": _("the admin")},
+    "reason": {"idle": _("idle too long"), "lifetime": _("signed in too long")},
+    "method": {"GET": _("opening a page"), "POST": _("sending a form")},
+    "personal": {True: _("included"), False: _("not included")},
+}
+
+
+def _detail_value(key: str, value, detail: dict) -> str:
+    if isinstance(value, str | int) and value in DETAIL_VALUES.get(key, {}):
+        return str(DETAIL_VALUES[key][value])
+    if key == "role" and value in Membership.Role.values:
+        return str(Membership.Role(value).label)
+    if key == "model":
+        try:
+            return str(apps.get_model(value)._meta.verbose_name_plural)
+        except (LookupError, ValueError):
+            return str(value)
+    if key == "place" and detail.get("place_name"):
+        return _("%(name)s (%(code)s)") % {"name": detail["place_name"], "code": value}
+    return str(value)
 
 
 class AppendOnlyError(Exception):
@@ -130,9 +176,24 @@ class SecurityEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Security events are removed only by `purge_security_events`.")
 
+    def detail_items(self) -> list[tuple[str, str]]:
+        """(label, value) of each detail in the reader's language: the known keys in the
+        order of DETAIL_LABELS, then the others by name (PostgreSQL keeps no key order). The
+        place's name goes with its code."""
+        order = {key: n for n, key in enumerate(DETAIL_LABELS)}
+        keys = sorted(self.detail, key=lambda key: (order.get(key, len(order)), key))
+        return [
+            (str(DETAIL_LABELS.get(key, key)), _detail_value(key, self.detail[key], self.detail))
+            for key in keys
+            if key != "place_name"
+        ]
+
     @property
     def detail_text(self) -> str:
-        return ", ".join(f"{key}={value}" for key, value in sorted(self.detail.items()))
+        return " · ".join(
+            _("%(label)s: %(value)s") % {"label": label, "value": value}
+            for label, value in self.detail_items()
+        )
 
     @staticmethod
     def export_columns() -> list[tuple[str, str]]:

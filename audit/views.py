@@ -171,6 +171,7 @@ def events_export(request):
 
 
 def rate_limited(request, exception):
-    """Where django-ratelimit sends a refused anonymous post (RATELIMIT_VIEW): a suggestion,
-    challenge, report, follow or ballot sent too often from one network."""
+    """Where django-ratelimit sends a refused anonymous post (RATELIMIT_VIEW): a
+    challenge, report, follow or ballot sent too often from one network (the suggestion form
+    shows its own refusal, keeping the text: ratelimits.FormLimits)."""
     return render(request, "audit/posts_limited.html", status=429)

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notices.context_processors.notice_badge",
+                "dashboards.context_processors.work_badge",
             ],
         },
     },
@@ -288,11 +289,23 @@ else:
     # django-ratelimit 4.1's list of supported caches predates Django's own RedisCache, whose
     # incr() is atomic in Redis: the warning does not apply.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
-# Every POST from a visitor who is not logged in, per client address: a backstop under each
-# form's own limit. Log-in posts and /track/ look-ups have their own.
-ANONYMOUS_POST_RATE = env("ANONYMOUS_POST_RATE", default="300/h")
+# Every POST from a visitor who is not logged in, per client address, valid or not: a flood
+# backstop above the per-address limits of the forms. Log-in posts have their own.
+ANONYMOUS_POST_RATE = env("ANONYMOUS_POST_RATE", default="600/h")
 LOGIN_RATE = env("LOGIN_RATE", default="30/h")
+# The public forms count only what they store (audit.ratelimits.FormLimits): per client
+# address high enough for a village office or a mobile network (many residents behind one
+# address), per browser (a signed cookie) and per phone or e-mail given tight, for one person.
+SUGGESTION_ADDRESS_RATE = env("SUGGESTION_ADDRESS_RATE", default="120/h")
+SUGGESTION_BROWSER_RATE = env("SUGGESTION_BROWSER_RATE", default="5/h")
+SUGGESTION_CONTACT_RATE = env("SUGGESTION_CONTACT_RATE", default="10/d")
+# /track/: every well-formed receipt code looked up, found or not.
 TRACK_RATE = env("TRACK_RATE", default="300/h")
+TRACK_BROWSER_RATE = env("TRACK_BROWSER_RATE", default="60/h")
+# Challenges, reports of broken prohibitions and follows (residents/), the same way.
+RESIDENT_ADDRESS_RATE = env("RESIDENT_ADDRESS_RATE", default="120/h")
+RESIDENT_BROWSER_RATE = env("RESIDENT_BROWSER_RATE", default="5/h")
+RESIDENT_CONTACT_RATE = env("RESIDENT_CONTACT_RATE", default="10/d")
 # With the cache (Redis) down, rate limits let requests through rather than refuse every
 # resident; log-ins stay guarded by django-axes, whose lockouts are in the database.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
@@ -327,13 +340,12 @@ PLEDGE_PROJECT_COUNT = env.int("PLEDGE_PROJECT_COUNT", default=10)
 PLEDGE_PROHIBITION_COUNT = env.int("PLEDGE_PROHIBITION_COUNT", default=5)
 # A suggestion unanswered for longer than this many days is overdue.
 SUGGESTION_REPLY_DAYS = env.int("SUGGESTION_REPLY_DAYS", default=15)
-# Anonymous posts (suggestions) per client address: django-ratelimit rate syntax.
-SUGGESTION_RATE = env("SUGGESTION_RATE", default="5/h")
+# The township's pace in the work queue: a submitted list reviewed, a completion verified, a
+# change request decided, a problem passed up answered within this many days.
+TOWNSHIP_ANSWER_DAYS = env.int("TOWNSHIP_ANSWER_DAYS", default=10)
 # Behind a proxy, the header that carries the client address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 RATELIMIT_VIEW = "audit.views.rate_limited"
-# Anonymous challenges, reports of broken prohibitions and follows, per client address.
-RESIDENT_POST_RATE = env("RESIDENT_POST_RATE", default="5/h")
 # The address in messages to followers (their links must work outside the site).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Text messages: a class with send(phone, text); the default writes them to the log.

@@ -18,8 +18,11 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import SecurityEvent
+from audit.services import record
 from ops.services import enqueue
 from pledges.models import Category
+from suggestions.models import Suggestion
 
 from .models import ImportJob
 from .reading import HEADER, KIND_LABELS, ROW, FileProblem, check_upload, count_rows, read_upload
@@ -195,15 +198,16 @@ def import_job_check(*, job_pk: int) -> None:
         raise
 
 
-def import_job_confirm(*, job: ImportJob, by) -> bool:
+def import_job_confirm(*, job: ImportJob, by, request=None) -> bool:
     """Import a checked file: in the request when small, else by the worker. False when the
-    job cannot be imported (errors, nothing to write, already confirmed)."""
+    job cannot be imported (errors, nothing to write, already confirmed). `request` gives
+    the security event of the import its address and browser."""
     if not job.may_confirm:
         return False
     if job.row_count <= settings.PLEDGE_IMPORT_SYNC_ROWS:
         if not job.claim((ImportJob.Status.PREVIEWED,), ImportJob.Status.IMPORTING):
             return False
-        _import(job, by)
+        _import(job, by, request)
         return True
     if not job.claim((ImportJob.Status.PREVIEWED,), ImportJob.Status.IMPORT_QUEUED):
         return False
@@ -225,7 +229,7 @@ def import_job_import(*, job_pk: int) -> None:
         raise
 
 
-def _import(job: ImportJob, by) -> None:
+def _import(job: ImportJob, by, request=None) -> None:
     """Check again (the lists may have changed since the preview) and write everything or
     nothing. With an error the job goes back to the preview, showing it."""
     try:
@@ -262,4 +266,48 @@ def _import(job: ImportJob, by) -> None:
             "finished_at",
             "modified",
         ]
+    )
+    if job.status == ImportJob.Status.DONE:
+        _import_recorded(job, by, request)
+
+
+# --- The security log: what left or entered through the pages ---------------------------------
+
+
+def _import_recorded(job: ImportJob, by, request) -> None:
+    """A file imported through the pages, in the security log: who confirmed it, which
+    township and year, how many rows. Imported by the worker there is no request, so no
+    address. The lists hold no personal data beyond the officials who lead each project,
+    whose names the board publishes."""
+    record(
+        request,
+        SecurityEvent.Kind.IMPORT,
+        user=by,
+        district_id=job.township.district_id,
+        what="pledge lists",
+        via="page",
+        place=job.township.code,
+        place_name=job.township.name,
+        year=job.year,
+        file=job.file_name,
+        rows=job.row_count,
+        new=job.counts.get("new", 0),
+        changed=job.counts.get("changed", 0),
+        personal=False,
+    )
+
+
+def suggestions_export_recorded(request, *, place, villages, year: int, personal: bool) -> None:
+    """A suggestions export through the pages, in the security log: who, which place and
+    year, how many rows, and whether names and phones were in it (`personal`)."""
+    record(
+        request,
+        SecurityEvent.Kind.EXPORT,
+        what="suggestions",
+        via="page",
+        place=place.code,
+        place_name=place.name,
+        year=year,
+        rows=Suggestion.objects.for_export(villages=villages, year=year).count(),
+        personal=personal,
     )

@@ -95,7 +95,7 @@ def import_job_status(request, pk: int):
 @require_POST
 def import_job_confirm(request, pk: int):
     job = get_import_job_for_user(request, pk)
-    if not services.import_job_confirm(job=job, by=request.user):
+    if not services.import_job_confirm(job=job, by=request.user, request=request):
         messages.info(request, _("This file cannot be imported (again); see its rows."))
         return redirect(job)
     job.refresh_from_db()
@@ -116,14 +116,18 @@ def import_template(request):
 @require_GET
 def export(request, code: str, what: str):
     """/pledges/export/<place code>/<lists|progress|suggestions>.xlsx?year=: the place's
-    rows for the year, scoped in the query to the places the user has a role in. (Review
-    results are exported by the reviews app.)"""
+    rows for the year, scoped in the query to the places the user has a role in; exports of
+    suggestions go in the security log. (Review results are exported by the reviews app.)"""
     if what not in EXPORTS:
         raise Http404
     year = year_param(request)
     place, villages, private = get_export_scope_for_user(request, code, what)
     title = f"{place.name} {year}"
     content = export_bytes(what, villages=villages, year=year, title=title, private=private)
+    if what == "suggestions":  # residents' texts, and names and phones when `private`
+        services.suggestions_export_recorded(
+            request, place=place, villages=villages, year=year, personal=private
+        )
     return download(content, f"{what}-{code}-{year}.xlsx")
 
 

@@ -1,6 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from lib.contacts import ContactField
@@ -12,10 +12,28 @@ from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
 phone_validator = RegexValidator(r"^[0-9+\- ]{5,20}$", _("Enter a phone number (digits only)."))
 
 
+class LongText(forms.CharField):
+    """A long text with a maximum. The error says the maximum and the length typed, and the
+    page shows the text again; the browser is not told the maximum, because it would cut a
+    pasted text short without a word."""
+
+    default_error_messages = {
+        "max_length": _(
+            "At most %(limit_value)d characters; this text has %(show_value)d. Shorten it and "
+            "send it again: what you wrote is kept."
+        )
+    }
+
+    def widget_attrs(self, widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class PublicSuggestionForm(RobotTrap):
     """The residents' form: no account, short, with a honeypot for robots."""
 
-    text = forms.CharField(
+    text = LongText(
         label=_("Your suggestion"),
         max_length=Suggestion.TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -48,6 +66,12 @@ class PublicSuggestionForm(RobotTrap):
             raise ValidationError(_("Write a little more: at least 5 characters."))
         return text
 
+    def contacts(self) -> list[str]:
+        """The phone number and the address to be told at, for the per-contact limit."""
+        phone = "".join(ch for ch in self.cleaned_data["phone"] if ch.isdigit())
+        notify = self.cleaned_data["notify"]
+        return [phone, notify[1] if notify else ""]
+
 
 class TrackForm(forms.Form):
     code = forms.CharField(
@@ -66,6 +90,9 @@ class TrackForm(forms.Form):
 class MeetingForm(forms.ModelForm):
     """A meeting and, one per line, the suggestions collected at it."""
 
+    NOTES_MAX = 1000
+    LINES_MAX = 200
+
     suggestions = forms.CharField(
         label=_("Suggestions collected (one per line)"),
         required=False,
@@ -81,6 +108,13 @@ class MeetingForm(forms.ModelForm):
         model = Meeting
         fields = ["date", "kind", "attendance", "notes"]
         widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"notes": LongText}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's notes have no maximum; the form gives one.
+        self.fields["notes"].max_length = self.NOTES_MAX
+        self.fields["notes"].validators.append(MaxLengthValidator(self.NOTES_MAX))
 
     def clean_suggestions(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["suggestions"].splitlines()]
@@ -88,10 +122,17 @@ class MeetingForm(forms.ModelForm):
         for number, line in enumerate(lines, start=1):
             if len(line) > Suggestion.TEXT_MAX:
                 raise ValidationError(
-                    _("Line %(n)s is longer than 1000 characters.") % {"n": number}
+                    _(
+                        "Line %(n)s has %(length)s characters; a suggestion has at most "
+                        "%(limit)s. Shorten it or split it over two lines."
+                    )
+                    % {"n": number, "length": len(line), "limit": Suggestion.TEXT_MAX}
                 )
-        if len(lines) > 200:
-            raise ValidationError(_("At most 200 suggestions per meeting."))
+        if len(lines) > self.LINES_MAX:
+            raise ValidationError(
+                _("At most %(limit)s suggestions per meeting; there are %(count)s.")
+                % {"limit": self.LINES_MAX, "count": len(lines)}
+            )
         return lines
 
 
@@ -102,6 +143,7 @@ class SuggestionEntryForm(forms.ModelForm):
         model = Suggestion
         fields = ["channel", "received", "text", "category", "name", "phone"]
         widgets = {"received": DateInput(), "text": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"text": LongText}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,7 +165,7 @@ class SuggestionAnswerForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    reply = forms.CharField(
+    reply = LongText(
         label=_("Public reply"),
         required=False,
         max_length=2000,
@@ -160,6 +202,7 @@ class ReplyTemplateForm(forms.ModelForm):
         model = ReplyTemplate
         fields = ["title", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"text": LongText}
 
     def clean_title(self) -> str:
         # The township is not a field of the form, so Django skips the unique constraint.
@@ -177,7 +220,7 @@ class BulkAnswerForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Tick at least one suggestion.")},
     )
-    reply = forms.CharField(
+    reply = LongText(
         label=_("Public reply"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -97,6 +97,15 @@ class SuggestionQuerySet(models.QuerySet):
     def visible_to_public(self):
         return self.filter(is_hidden=False)
 
+    def for_export(self, *, villages, year: int):
+        """The rows of a suggestions export: `villages` (a queryset already cut to the user's
+        scope) for `year`, by village, oldest first."""
+        return (
+            self.filter(village__in=villages, year=year)
+            .select_related("village")
+            .order_by("village__code", "received", "pk")
+        )
+
     def answered_in_public(self):
         """The answered suggestions the board and the open data show, newest answers first,
         with the projects each was adopted into: never a hidden text's."""

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from audit import ratelimits
 from lib.forms import bound, status_for
@@ -35,30 +34,44 @@ from .models import ReplyTemplate, Suggestion
 
 # --- Residents, no account ---------------------------------------------------------------------
 
-
-def _suggestion_rate(group, request) -> str:
-    return settings.SUGGESTION_RATE
+# Counted only when a suggestion is stored: per client address (a village office or a mobile
+# network shares one), per browser and per phone or e-mail given; the rates are settings.
+SUGGESTION_LIMITS = ratelimits.FormLimits(
+    "suggestions.suggest",
+    address="SUGGESTION_ADDRESS_RATE",
+    browser="SUGGESTION_BROWSER_RATE",
+    contact="SUGGESTION_CONTACT_RATE",
+)
+# Every well-formed receipt code looked up counts, found or not: codes cannot be guessed.
+TRACK_LIMITS = ratelimits.FormLimits(
+    "suggestions.track", address="TRACK_RATE", browser="TRACK_BROWSER_RATE"
+)
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_suggestion_rate, method="POST", block=True)
+@ratelimits.identify_browser
 def suggest(request, code: str):
-    """The public form: no account needed."""
+    """The public form: no account needed. A post over a limit is shown again with its text
+    and when to send it (429); invalid posts are not counted."""
     village = get_object_or_404(Village.objects.with_tree(), code=code)
-    if request.method == "POST":
-        form = PublicSuggestionForm(request.POST)
-    else:
-        form = PublicSuggestionForm(initial={"token": uuid.uuid4().hex})
-    if not form.is_valid():
-        context = {"village": village, "form": form}
-        return render(request, "suggestions/suggest.html", context, status=status_for(request))
-    if form.is_robot:  # say thanks, store nothing
+    form = PublicSuggestionForm(*bound(request), initial={"token": uuid.uuid4().hex})
+    refused = None
+    if form.is_valid() and form.is_robot:  # say thanks, store nothing
         return render(request, "suggestions/suggestion_thanks.html", {"village": village})
-    data = {k: form.cleaned_data[k] for k in ("text", "category", "name", "phone", "notify")}
-    suggestion, _created = services.suggestion_submit(
-        village=village, client_token=form.cleaned_data["token"], **data
-    )
-    return redirect("suggestions:suggestion_thanks", code=suggestion.receipt_code)
+    if form.is_valid():
+        refused = SUGGESTION_LIMITS.refusal(request, contacts=form.contacts())
+    if form.is_valid() and refused is None:
+        data = {k: form.cleaned_data[k] for k in ("text", "category", "name", "phone", "notify")}
+        suggestion, created = services.suggestion_submit(
+            village=village, client_token=form.cleaned_data["token"], **data
+        )
+        if created:  # a resent post (double tap) stores and counts nothing twice
+            SUGGESTION_LIMITS.count(request, contacts=form.contacts())
+        return redirect("suggestions:suggestion_thanks", code=suggestion.receipt_code)
+    if refused is not None:
+        form.add_error(None, refused.message)
+    context = {"village": village, "form": form}
+    return ratelimits.form_page(request, "suggestions/suggest.html", context, refused=refused)
 
 
 @require_GET
@@ -69,13 +82,21 @@ def suggestion_thanks(request, code: str):
 
 
 @require_GET
-@ratelimits.limit("TRACK_RATE", methods=("GET",))
+@ratelimits.identify_browser
 def track(request):
-    """Look a suggestion up by its receipt code (typed in any case, with or without dash)."""
+    """Look a suggestion up by its receipt code (typed in any case, with or without dash). A
+    code that finds nothing, or a look-up over the limits, is said on the form, with the
+    code still in it."""
     form = TrackForm(request.GET if "code" in request.GET else None)
-    if form.is_valid():
-        return redirect("suggestions:track_detail", code=form.cleaned_data["code"])
-    return render(request, "suggestions/track.html", {"form": form})
+    refused = TRACK_LIMITS.admit(request) if form.is_valid() else None
+    if refused is not None:
+        form.add_error(None, refused.message)
+    elif form.is_valid():
+        code = form.cleaned_data["code"]
+        if Suggestion.objects.filter(receipt_code=code).exists():
+            return redirect("suggestions:track_detail", code=code)
+        form.add_error("code", _("No suggestion has this code; check the code on your receipt."))
+    return ratelimits.form_page(request, "suggestions/track.html", {"form": form}, refused=refused)
 
 
 @require_GET
@@ -104,6 +125,7 @@ def suggestion_inbox(request, code: str):
         ],
         "reply_days": settings.SUGGESTION_REPLY_DAYS,
         "can_record": request.user.has_perm("suggestions.record_suggestions", village),
+        "can_answer": request.user.has_perm("suggestions.answer_suggestion", village),
     }
     return render(request, "suggestions/suggestion_inbox.html", context)
 

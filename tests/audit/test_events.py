@@ -141,7 +141,7 @@ class EventPageTests(TestCase):
         response = self.client.get(self.url)
         self.assertContains(response, self.cadre.username)
         self.assertContains(response, "登录失败")
-        self.assertNotContains(response, "attempt=2")
+        self.assertNotContains(response, "attempt：2")
 
     def test_other_roles_are_refused_and_visitors_sent_to_log_in(self):
         self.client.force_login(self.cadre)
@@ -190,3 +190,79 @@ class EventPageTests(TestCase):
         self.assertEqual([row[2] for row in rows[1:]], [self.cadre.username])
         export = SecurityEvent.objects.get(kind=Kind.EXPORT)
         self.assertEqual((export.user, export.detail["rows"]), (self.admin, 1))
+
+
+class ReadableDetailTests(TestCase):
+    """The log is read by district administrators in Chinese: every detail has a label and
+    the values that are codes have words."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.village = VillageFactory(name="龙江村")
+        cls.admin = MembershipFactory(
+            role="district_admin", district=cls.village.township.district
+        ).user
+
+    def test_the_details_read_in_chinese(self):
+        cases = [
+            ({"method": "GET"}, "请求：打开页面"),
+            ({"reason": "idle"}, "理由：长时间未操作"),
+            (
+                {"member": "wang", "role": "township_cadre", "place": "520302001"},
+                "账号：wang · 角色：镇（街）干部 · 地点：520302001",
+            ),
+            ({"model": "pledges.PledgeList", "via": "admin"}, "数据：承诺清单 · 途径：管理后台"),
+            (
+                {
+                    "what": "suggestions",
+                    "via": "page",
+                    "place": self.village.code,
+                    "place_name": "龙江村",
+                    "year": 2026,
+                    "rows": 12,
+                    "personal": True,
+                },
+                f"数据：意见建议 · 途径：网页 · 地点：龙江村（{self.village.code}） · 年度：2026"
+                " · 行数：12 · 姓名电话：含",
+            ),
+            ({"personal": False, "attempt": 2}, "姓名电话：不含 · attempt：2"),
+        ]
+        for detail, text in cases:
+            with self.subTest(detail=detail):
+                event = record(None, Kind.EXPORT, user=self.admin, **detail)
+                self.assertEqual(event.detail_text, text)
+
+    def test_the_page_and_its_export_show_them(self):
+        record(None, Kind.REFUSED, user=self.admin, method="POST")
+        self.client.force_login(self.admin)
+        page = self.client.get(reverse("audit:events"))
+        self.assertContains(page, "请求：提交表单")
+        self.assertNotContains(page, "method=POST")
+        sheet = load_workbook(io.BytesIO(self.client.get(reverse("audit:events_export")).content))
+        self.assertIn(
+            "请求：提交表单", [row[6] for row in sheet.active.iter_rows(values_only=True)]
+        )
+
+
+class AdminNamesTests(TestCase):
+    def test_the_security_packages_have_chinese_names_in_the_admin(self):
+        root = get_user_model().objects.create_superuser("root", password="Root-pass-2026")
+        self.client.force_login(root)
+        index = self.client.get(reverse("admin:index"))
+        for name in (
+            "登录尝试与锁定",
+            "登录尝试",
+            "登录记录",
+            "登录失败记录",
+            "动态口令",
+            "身份验证器",
+        ):
+            with self.subTest(name=name):
+                self.assertContains(index, name)
+        for english in ("Axes", "Otp_Totp", "TOTP devices", "access attempts"):
+            with self.subTest(english=english):
+                self.assertNotContains(index, english)
+        attempts = self.client.get(reverse("admin:axes_accessattempt_changelist"))
+        self.assertContains(attempts, "尝试时间")
+        export = self.client.get(reverse("admin:pledges_pledgelist_export"))
+        self.assertContains(export, "全选")

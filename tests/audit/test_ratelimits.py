@@ -1,6 +1,7 @@
-"""Every anonymous POST is rate limited per client address (a backstop under each form's own
-limit), /track/ look-ups too; refusals are a Chinese page with the wait; what happens when
-the cache is down is a setting (open by default)."""
+"""Every anonymous POST is rate limited per client address (a backstop above each form's own
+limits), /track/<code>/ pages too; refusals are a Chinese page with the wait; what happens
+when the cache is down is a setting (open by default). The public forms' own limits are
+tested with them (tests/suggestions/test_limits.py)."""
 
 from django.core.cache import cache, caches
 from django.http import HttpResponse
@@ -71,7 +72,7 @@ class AnonymousPostTests(TestCase):
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     },
-    SUGGESTION_RATE="1/h",
+    SUGGESTION_ADDRESS_RATE="1/h",
 )
 class CacheDownTests(TestCase):
     """Redis unreachable: the rate limits cannot count."""
@@ -97,5 +98,5 @@ class CacheDownTests(TestCase):
     @override_settings(RATELIMIT_FAIL_OPEN=False)
     def test_they_can_be_set_to_fail_closed(self):
         refused = self.suggest(1)
-        self.assertEqual(refused.status_code, 429)
+        self.assertEqual(refused.status_code, 429)  # by the backstop, before the form
         self.assertEqual(Suggestion.objects.count(), 0)

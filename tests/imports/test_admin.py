@@ -69,7 +69,7 @@ class AdminImportTests(TestCase):
         response = self.preview([row(self.village.code, 1), row(self.elsewhere.code, 11)])
         self.assertIsNone(response.context.get("confirm_form"))
         self.assertContains(response, f"第 4 行「村(社区)代码」“{self.elsewhere.code}”")
-        self.assertContains(response, "只能导入本辖区的村(社区)")
+        self.assertContains(response, "只能导入本辖区的村（社区）")
 
     def test_the_year_comes_from_the_file(self):
         response = self.preview([row(self.village.code, 1, year=None)])

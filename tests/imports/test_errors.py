@@ -46,14 +46,14 @@ class ImportErrorTests(TestCase):
         rows, _counts = self.run_rows([row("520399999999", 1)])
         self.assertRowError(
             rows,
-            "第 2 行「村(社区)代码」“520399999999”：没有这个区划代码的村(社区)，请核对区划代码",
+            "第 2 行「村(社区)代码」“520399999999”：没有这个区划代码的村（社区），请核对区划代码",
         )
 
     def test_a_code_excel_turned_into_a_number(self):
         rows, _counts = self.run_rows([row("5.20302E+11", 1)])
         self.assertRowError(
             rows,
-            "第 2 行「村(社区)代码」“5.20302E+11”：应为村(社区)的 12 位统计用区划代码"
+            "第 2 行「村(社区)代码」“5.20302E+11”：应为村（社区）的 12 位统计用区划代码"
             "（请在 Excel 中把此列设为文本格式）",
         )
 
@@ -65,7 +65,7 @@ class ImportErrorTests(TestCase):
         self.assertRowError(
             rows,
             f"第 2 行「村(社区)代码」“{other.code}”：外镇村不在{self.township.name}："
-            "只能导入本辖区的村(社区)",
+            "只能导入本辖区的村（社区）",
         )
 
     def test_an_eleventh_project(self):
@@ -117,7 +117,7 @@ class ImportErrorTests(TestCase):
             ]
         )
         self.assertRowError(
-            rows, "第 3 行「序号」“1”：与第 2 行的村(社区)、年度、类型和序号重复", row=3
+            rows, "第 3 行「序号」“1”：与第 2 行的村（社区）、年度、类型和序号重复", row=3
         )
         self.assertEqual([entry["status"] for entry in rows], ["new", "error", "new"])
 

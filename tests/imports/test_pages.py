@@ -10,6 +10,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from audit.models import SecurityEvent
 from imports.models import ImportJob
 from pledges.models import PledgeList, Project
 from suggestions.models import Suggestion
@@ -20,6 +21,7 @@ from villages.models import Membership
 from .sheets import HEADERS, read_rows, row, upload, xlsx_bytes
 
 Role = Membership.Role
+Kind = SecurityEvent.Kind
 
 
 class _MediaMixin:
@@ -164,6 +166,48 @@ class ImportFlowTests(_MediaMixin, TestCase):
         # Confirming again imports nothing twice.
         self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))
         self.assertEqual(Project.objects.count(), 2)
+
+    def test_an_import_through_the_page_is_in_the_security_log(self):
+        content = xlsx_bytes([row(self.village.code, 1), row(self.village.code, 2)])
+        self.post(content, name="二〇二六清单.xlsx")
+        job = ImportJob.objects.get()
+        self.assertFalse(SecurityEvent.objects.filter(kind=Kind.IMPORT).exists())  # a preview
+        self.client.post(
+            reverse("imports:import_job_confirm", args=[job.pk]), REMOTE_ADDR="10.1.2.3"
+        )
+        event = SecurityEvent.objects.get(kind=Kind.IMPORT)
+        self.assertEqual(
+            (event.user, event.ip_address, event.district_id),
+            (self.cadre, "10.1.2.3", self.township.district_id),
+        )
+        self.assertEqual(
+            event.detail,
+            {
+                "what": "pledge lists",
+                "via": "page",
+                "place": self.township.code,
+                "place_name": self.township.name,
+                "year": 2026,
+                "file": "二〇二六清单.xlsx",
+                "rows": 2,
+                "new": 2,
+                "changed": 0,
+                "personal": False,
+            },
+        )
+        self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))  # again: nothing
+        self.assertEqual(SecurityEvent.objects.filter(kind=Kind.IMPORT).count(), 1)
+
+    @override_settings(PLEDGE_IMPORT_SYNC_ROWS=1)
+    def test_an_import_by_the_worker_is_in_the_security_log_too(self):
+        content = xlsx_bytes([row(self.village.code, 1), row(self.village.code, 2)])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.post(content)
+        job = ImportJob.objects.get()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("imports:import_job_confirm", args=[job.pk]))
+        event = SecurityEvent.objects.get(kind=Kind.IMPORT)
+        self.assertEqual((event.user, event.detail["rows"]), (self.cadre, 2))
 
     def test_a_preview_with_errors_cannot_be_confirmed(self):
         self.post(xlsx_bytes([row(self.village.code, 1, quantity=-1, unit="盏")]))
@@ -328,6 +372,27 @@ class ExportTests(TestCase):
         self.assertNotIn("电话", rows[0])
         self.assertNotIn("张三", rows[1])
         self.assertNotIn("13800000000", rows[1])
+
+    def test_a_suggestions_export_is_in_the_security_log(self):
+        self.export(self.cadre, self.township.code, "suggestions")
+        self.export(self.admin, self.township.code, "suggestions")  # no names and phones
+        self.export(self.cadre, self.township.code, "lists")  # nothing private: not logged
+        cadre, admin = SecurityEvent.objects.filter(kind=Kind.EXPORT).order_by("pk")
+        self.assertEqual(cadre.user, self.cadre)
+        self.assertEqual(
+            cadre.detail,
+            {
+                "what": "suggestions",
+                "via": "page",
+                "place": self.township.code,
+                "place_name": self.township.name,
+                "year": 2026,
+                "rows": 1,
+                "personal": True,
+            },
+        )
+        self.assertEqual((admin.user, admin.detail["personal"]), (self.admin, False))
+        self.assertIn("姓名电话：含", cadre.detail_text)
 
     def test_the_template(self):
         self.client.force_login(self.cadre)
