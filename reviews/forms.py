@@ -8,6 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from .models import AnnualReview, Invitation, Rating
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+PEOPLE_MAX_LENGTH = 5000  # about 200 reviewers a time: more than any village invites
+
+
+def text(max_length: int, **kwargs) -> forms.CharField:
+    """A text field with its maximum said plainly when it is passed (the browser's maxlength
+    stops typing, not pasting or an old browser); the typed text stays on the page."""
+    messages = {
+        "max_length": _(
+            "At most %(limit_value)d characters, please: this has %(show_value)d. "
+            "Shorten it and save again."
+        )
+    }
+    return forms.CharField(max_length=max_length, error_messages=messages, **kwargs)
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -42,7 +55,8 @@ LINE = re.compile(r"^(?P<name>[^,，、\t\d+]+?)\s*(?:[\s,，、\t]\s*(?P<phone>
 
 class InvitationsForm(forms.Form):
     kind = forms.ChoiceField(label=_("They are"), choices=Invitation.Kind.choices)
-    people = forms.CharField(
+    people = text(
+        PEOPLE_MAX_LENGTH,
         label=_("Names"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("One reviewer a line: the name, then the phone number if you have it."),
@@ -81,10 +95,10 @@ class BallotForm(forms.Form):
 
     KEPT_CHOICES = [("yes", _("kept")), ("no", _("not kept"))]
 
-    comment = forms.CharField(
+    comment = text(
+        1000,
         label=_("Overall comment"),
         required=False,
-        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -109,8 +123,8 @@ class BallotForm(forms.Form):
                     "required": _("Choose satisfied, basically satisfied or dissatisfied.")
                 },
             )
-            self.fields[f"{name}_comment"] = forms.CharField(
-                label=_("Comment (optional)"), required=False, max_length=200
+            self.fields[f"{name}_comment"] = text(
+                200, label=_("Comment (optional)"), required=False
             )
             if project.pk in ratings:
                 self.initial[name] = ratings[project.pk].rating
@@ -124,9 +138,7 @@ class BallotForm(forms.Form):
                 required=not paper,
                 error_messages={"required": _("Say whether it was kept.")},
             )
-            self.fields[f"{name}_remark"] = forms.CharField(
-                label=_("Remark (optional)"), required=False, max_length=200
-            )
+            self.fields[f"{name}_remark"] = text(200, label=_("Remark (optional)"), required=False)
             if prohibition.pk in kept:
                 self.initial[name] = "yes" if kept[prohibition.pk].kept else "no"
                 self.initial[f"{name}_remark"] = kept[prohibition.pk].remark
@@ -145,6 +157,11 @@ class BallotForm(forms.Form):
             (p, self[f"prohibition_{p.pk}"], self[f"prohibition_{p.pk}_remark"])
             for p in self.prohibitions
         ]
+
+    @property
+    def has_unanswered(self) -> bool:
+        """Whether an item lacks its answer (rather than a comment being too long)."""
+        return any(isinstance(self.fields.get(name), forms.ChoiceField) for name in self.errors)
 
     def clean(self):
         data = super().clean()
@@ -174,10 +191,10 @@ class BallotForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    announcement = forms.CharField(
+    announcement = text(
+        2000,
         label=_("Announcement"),
         required=False,
-        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The township's remarks published with the results (通报). Optional."),
     )

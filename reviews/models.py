@@ -28,6 +28,7 @@ from simple_history.models import HistoricalRecords
 
 from lib.transitions import conditional_move
 from pledges.models import PledgeList, Prohibition, Project
+from villages.models import Membership
 
 User = settings.AUTH_USER_MODEL
 
@@ -69,6 +70,40 @@ class AnnualReviewQuerySet(models.QuerySet):
 
     def published(self):
         return self.filter(status=AnnualReview.Status.PUBLISHED)
+
+    def published_years(self, villages) -> list[int]:
+        """The years, latest first, in which some of `villages` (a queryset) published the
+        results of their review: the years a ranking has something to show. One query."""
+        return list(
+            self.published()
+            .filter(pledge_list__village__in=villages)
+            .order_by("-pledge_list__year")
+            .values_list("pledge_list__year", flat=True)
+            .distinct()
+        )
+
+    def ahead_for_reviewer(self, user):
+        """The reviews a reviewer may still vote in, in the villages where `user` is a
+        reviewer (the scope the request has loaded): being prepared or open, with the window
+        not over yet. With each review's list and village."""
+        villages = Membership.objects.scope_for(user).reviewer_village_ids
+        return (
+            self.filter(
+                pledge_list__village__in=villages,
+                status__in=(AnnualReview.Status.DRAFT, AnnualReview.Status.OPEN),
+                closes_at__gt=timezone.now(),
+            )
+            .select_related("pledge_list__village__township")
+            .order_by("closes_at", "pk")
+        )
+
+    def of_village(self, village):
+        """A village's reviews, the latest year first, with their lists."""
+        return (
+            self.filter(pledge_list__village=village)
+            .select_related("pledge_list")
+            .order_by("-pledge_list__year")
+        )
 
     def township_rows(self, township, year: int) -> list[tuple]:
         """The township's page: (village, its published list of `year` or None, that list's
@@ -202,6 +237,27 @@ class AnnualReview(models.Model):
     @property
     def is_window_over(self) -> bool:
         return timezone.now() >= self.closes_at
+
+    @property
+    def is_before_window(self) -> bool:
+        return timezone.now() < self.opens_at
+
+    @property
+    def opens_today(self) -> bool:
+        """Whether the window opens on today's date (local time): "today at 18:30" is then
+        enough; any other day needs its date on the page."""
+        return timezone.localdate(self.opens_at) == timezone.localdate()
+
+    @property
+    def last_voting_day(self) -> datetime.date:
+        """The last date a ballot can be cast: a window closing at midnight ends the day
+        before."""
+        return timezone.localdate(self.closes_at - datetime.timedelta(microseconds=1))
+
+    @property
+    def days_left(self) -> int:
+        """Whole days from today to the last voting day (0 on that day)."""
+        return (self.last_voting_day - timezone.localdate()).days
 
     @property
     def may_invite(self) -> bool:

@@ -6,8 +6,10 @@ app_name = "reviews"
 
 urlpatterns = [
     path("townships/<str:code>/", views.township_reviews, name="township_reviews"),
+    path("villages/<str:code>/", views.village_reviews, name="village_reviews"),
     path("lists/<int:pk>/new/", views.review_new, name="review_new"),
     path("<int:pk>/", views.review_detail, name="review_detail"),
+    path("<int:pk>/how-to-vote/", views.voting_guide, name="voting_guide"),
     path("<int:pk>/window/", views.review_edit, name="review_edit"),
     path("<int:pk>/open/", views.review_open, name="review_open"),
     path("<int:pk>/close/", views.review_close, name="review_close"),

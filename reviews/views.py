@@ -1,5 +1,6 @@
 """Year-end review pages: the township's working pages, the reviewer's ballot (by the token on
-the slip, no account), and the public results (report, ranking).
+the slip, no account), what a reviewer with an account sees (how and when to vote), and the
+public results (report, ranking). Acts that cannot be undone are confirmed first.
 
 Anonymity: no view here reads a single ballot except the slip's own, found by its token.
 Results, exports and the admin show counts only (reviews/results.py).
@@ -22,7 +23,7 @@ from lib.qr import qr_svg
 from lib.spreadsheets import table_download
 from lib.years import year_param
 from pledges.access import get_pledge_list_for_user
-from villages.access import get_township_for_user
+from villages.access import get_township_for_user, get_village_for_user
 from villages.models import District, Township, Village
 
 from . import results, services
@@ -33,11 +34,21 @@ from .models import AnnualReview
 BALLOT_RATE = "120/h"  # per address: a meeting behind one village router still fits
 
 
-def review_year(request) -> int:
-    """?year=, else the year under review: the last one, or this one in December (reviews
-    are held at the turn of the year)."""
+def _year_under_review() -> int:
+    """The last year, or this one in December: reviews are held at the turn of the year."""
     today = timezone.localdate()
-    return year_param(request, default=today.year if today.month == 12 else today.year - 1)
+    return today.year if today.month == 12 else today.year - 1
+
+
+def review_year(request) -> int:
+    """?year=, else the year under review."""
+    return year_param(request, default=_year_under_review())
+
+
+def _is_confirmed(request) -> bool:
+    """Acts that cannot be undone take two posts: the first shows what will happen (with the
+    figures), only the second, carrying confirmed=1, acts. No JavaScript needed."""
+    return request.POST.get("confirmed") == "1"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -147,7 +158,14 @@ def review_open(request, pk: int):
 @login_required
 @require_POST
 def review_close(request, pk: int):
-    review = get_review_for_user(request, pk, perm="reviews.manage_review")
+    """Closing ends voting for good: first the turnout and what remains of the window."""
+    queryset = AnnualReview.objects.with_tree().with_turnout()
+    review = get_review_for_user(request, pk, perm="reviews.manage_review", queryset=queryset)
+    if review.status != AnnualReview.Status.OPEN:
+        messages.info(request, _("Voting is not open: there is nothing to close."))
+        return redirect(review)
+    if not _is_confirmed(request):
+        return render(request, "reviews/confirm_close.html", {"review": review})
     if services.review_close(review=review, by=request.user):
         messages.success(request, _("Voting closed. The ballots are frozen."))
     return redirect(review)
@@ -161,12 +179,16 @@ def review_publish(request, pk: int):
         messages.info(request, _("Only a closed review can be published."))
         return redirect(review)
     form = PublishForm(*bound(request))
-    if form.is_valid():
-        if services.review_publish(review=review, by=request.user, **form.cleaned_data):
-            messages.success(request, _("Published: the results are now on the public board."))
-        return redirect(review)
+    if form.is_valid() and "edit" not in request.POST:
+        if _is_confirmed(request):
+            if services.review_publish(review=review, by=request.user, **form.cleaned_data):
+                messages.success(request, _("Published: the results are now on the public board."))
+            return redirect(review)
+        template = "reviews/confirm_publish.html"  # what the public will see, then yes or no
+    else:
+        template = "reviews/publish.html"
     context = {"review": review, "form": form, "results": results.compute(review)}
-    return render(request, "reviews/publish.html", context, status=status_for(request))
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -189,20 +211,30 @@ def invitations(request, pk: int):
     return render(request, "reviews/invitations.html", context, status=status_for(request))
 
 
+def _chosen_for_slips(request, review: AnnualReview) -> list:
+    """Who gets a slip: those without one ("missing"), or the ticked ones; never whoever has
+    voted."""
+    chosen = review.invitations.filter(has_voted=False)
+    if request.POST.get("missing"):
+        return list(chosen.filter(token_hash__isnull=True))
+    ids = [value for value in request.POST.getlist("invitation") if value.isdigit()]
+    return list(chosen.filter(pk__in=ids))
+
+
 @login_required
 @require_POST
 def slips(request, pk: int):
     """Issue tokens and show the printable slips, once: the tokens are not stored, so this
-    page cannot be shown again (reprinting issues new tokens)."""
+    page cannot be shown again. Reprinting issues new tokens and the old slips stop working,
+    so a reprint is confirmed first, with the names."""
     review = get_review_for_user(request, pk, perm="reviews.manage_review")
-    chosen = review.invitations.filter(has_voted=False)
-    if request.POST.get("missing"):
-        chosen = chosen.filter(token_hash__isnull=True)
-    else:
-        ids = [value for value in request.POST.getlist("invitation") if value.isdigit()]
-        chosen = chosen.filter(pk__in=ids)
+    chosen = _chosen_for_slips(request, review)
+    reprints = [invitation for invitation in chosen if invitation.has_slip]
+    if reprints and review.may_invite and not _is_confirmed(request):
+        context = {"review": review, "chosen": chosen, "reprints": reprints}
+        return render(request, "reviews/confirm_reprint.html", context)
     try:
-        issued = services.slips_issue(review=review, invitations=list(chosen))
+        issued = services.slips_issue(review=review, invitations=chosen)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(review)
@@ -220,7 +252,11 @@ def slips(request, pk: int):
 @login_required
 @require_POST
 def invitation_paper(request, pk: int):
+    """Marking a paper ballot ends the person's online vote for good: asked first."""
     invitation = get_invitation_for_user(request, pk)
+    asks = invitation.review.accepts_paper and not invitation.has_voted
+    if asks and not _is_confirmed(request):
+        return render(request, "reviews/confirm_paper.html", {"invitation": invitation})
     if services.invitation_mark_paper(invitation=invitation):
         messages.success(
             request,
@@ -300,7 +336,33 @@ def review_results_export(request, pk: int):
     return table_download(title, results.RESULT_COLUMNS, rows, filename)
 
 
-# --- The reviewer's ballot (no account: the token on the slip) -------------------------------
+# --- The reviewer's pages: how to vote, and the ballot (no account: the token on the slip) ---
+
+
+@login_required
+@require_GET
+def village_reviews(request, code: str):
+    """A village's reviews for its reviewers (and whoever oversees it): the ones to vote in,
+    with how and when, then the published results of earlier years."""
+    village = get_village_for_user(request, code)
+    reviews = list(AnnualReview.objects.of_village(village))
+    context = {
+        "village": village,
+        "ahead": [r for r in reviews if r.may_invite and not r.is_window_over],
+        "published": [r for r in reviews if r.status == AnnualReview.Status.PUBLISHED],
+    }
+    return render(request, "reviews/village_reviews.html", context)
+
+
+@login_required
+@require_GET
+def voting_guide(request, pk: int):
+    """How and when to vote, for a reviewer with an account. The account leads to no ballot:
+    invitations are not linked to accounts and their tokens are not stored, so the page
+    says where the personal link is (the text message, the slip's QR code) and how to vote
+    on paper at the meeting instead."""
+    review = get_review_for_user(request, pk, perm="reviews.see_voting_guide")
+    return render(request, "reviews/voting_guide.html", {"review": review})
 
 
 def _ballot_closed(request, review: AnnualReview, **extra) -> HttpResponse:
@@ -388,11 +450,18 @@ def _place(code: str):
     raise Http404
 
 
+def _ranking_year(request, villages) -> tuple[int, list[int]]:
+    """?year=, else the latest year with published results (the year under review when there
+    is none yet); and the years with results, for the switcher."""
+    years = AnnualReview.objects.published_years(villages)
+    return year_param(request, default=years[0] if years else _year_under_review()), years
+
+
 @require_GET
 def ranking(request, code: str):
     """Villages of a township or district ranked by their published results (亮晒评)."""
     place, villages = _place(code)
-    year = review_year(request)
+    year, years = _ranking_year(request, villages)
     rows = results.ranking(villages, year)
     return render(
         request,
@@ -401,6 +470,7 @@ def ranking(request, code: str):
             "place": place,
             "is_district": isinstance(place, District),
             "year": year,
+            "years": years,
             "rows": rows,
             "reviewed": sum(row.review is not None for row in rows),
         },
@@ -410,7 +480,7 @@ def ranking(request, code: str):
 @require_GET
 def ranking_export(request, code: str):
     place, villages = _place(code)
-    year = review_year(request)
+    year, _years = _ranking_year(request, villages)
     rows = [row.export_row() for row in results.ranking(villages, year)]
     title, filename = f"{place.name} {year} 年度评议", f"review-ranking-{code}-{year}.xlsx"
     return table_download(title, results.RANKING_COLUMNS, rows, filename)

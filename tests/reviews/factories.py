@@ -2,6 +2,8 @@
 with slips (the token comes back once, as on the printed slip)."""
 
 import datetime
+from contextlib import contextmanager
+from unittest import mock
 
 from django.urls import reverse
 from django.utils import timezone
@@ -68,3 +70,15 @@ def cast(review, ratings, kept=None, *, name="王小明", comment="") -> Invitat
         invitation=invitation, token=token, data=ballot_data(review, ratings, kept, comment)
     )
     return invitation
+
+
+def local(*args) -> datetime.datetime:
+    """A moment in the site's time zone (Asia/Shanghai): local(2026, 12, 4, 18, 45)."""
+    return timezone.make_aware(datetime.datetime(*args))
+
+
+@contextmanager
+def frozen(moment: datetime.datetime):
+    """The clock stopped at `moment` for everything that asks django.utils.timezone."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield

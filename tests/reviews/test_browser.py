@@ -43,6 +43,7 @@ def expect(locator):
 
 
 def assert_fits_the_phone(page) -> None:
+    page.wait_for_load_state()  # the style sheets too: before them, wide lines do not wrap
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -70,7 +71,7 @@ def test_a_review_from_invitation_to_the_public_board(live_server, browser, arti
     )
     phone.get_by_role("link", name="发起年度评议").click()
     phone.get_by_role("button", name="保存").click()
-    expect(phone.get_by_text("下一步:邀请评议人")).to_be_visible()
+    expect(phone.get_by_text("下一步：邀请评议人")).to_be_visible()
     phone.get_by_label("姓名").fill("王小明 13800001111\n李芳")
     phone.get_by_role("button", name="邀请", exact=True).click()
     expect(phone.get_by_text("已邀请2位评议人")).to_be_visible()
@@ -108,22 +109,31 @@ def test_a_review_from_invitation_to_the_public_board(live_server, browser, arti
     reviewer.get_by_label("总体意见").fill("路灯装得好,水渠还要加快")
     assert_fits_the_phone(reviewer)
     reviewer.get_by_role("button", name="提交评议").click()
-    expect(reviewer.get_by_text("谢谢,您的选票已保存")).to_be_visible()
+    expect(reviewer.get_by_text("谢谢，您的选票已保存")).to_be_visible()
     reviewer.screenshot(path=str(artifacts / "review-2-ballot.png"), full_page=True)
     # A change of mind: the same link updates the same ballot.
     reviewer.locator("input[value=basically]").first.check()
     reviewer.get_by_role("button", name="保存修改").click()
-    expect(reviewer.get_by_text("谢谢,您的选票已保存")).to_be_visible()
+    expect(reviewer.get_by_text("谢谢，您的选票已保存")).to_be_visible()
     assert Ballot.objects.count() == 1
 
     # The cadre closes voting and publishes.
     phone.reload()
     expect(phone.get_by_text("2位评议人中已有1位评议")).to_be_visible()
     phone.get_by_role("button", name="截止评议").click()
+    # Closing cannot be undone: a page says what will happen, with the figures, first.
+    expect(phone.get_by_role("heading", name="现在截止评议？")).to_be_visible()
+    expect(phone.get_by_text("2位评议人中已有1位评议。")).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "review-close-confirm.png"), full_page=True)
+    phone.get_by_role("button", name="确认截止评议").click()
     expect(phone.get_by_text("选票已锁定")).to_be_visible()
     phone.get_by_role("link", name="公布评议结果").click()
     phone.get_by_label("通报").fill("群众对路灯项目普遍满意。")
     phone.get_by_role("button", name="公布评议结果").click()
+    expect(phone.get_by_role("heading", name="现在公布评议结果？")).to_be_visible()
+    expect(phone.get_by_text("群众对路灯项目普遍满意。")).to_be_visible()
+    phone.get_by_role("button", name="确认公布评议结果").click()
     expect(phone.get_by_text("评议结果已在公开栏展示")).to_be_visible()
     review.refresh_from_db()
     assert review.status == AnnualReview.Status.PUBLISHED
@@ -173,3 +183,58 @@ def test_slips_print_eight_to_an_a4_sheet(live_server, browser, artifacts):
     pdf = page.pdf(format="A4", print_background=True)
     (artifacts / "review-slips-9.pdf").write_bytes(pdf)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2  # 8 + 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_with_an_account_finds_how_to_vote(live_server, browser, artifacts):
+    from .factories import make_review
+
+    review = make_review(VillageFactory(name="龙江村"), year=2025)
+    user = UserFactory(username="liufang", first_name="刘芳")
+    MembershipFactory(user=user, role=Membership.Role.REVIEWER, village=review.pledge_list.village)
+    phone = browser.new_page(**PHONE)
+    phone.goto(live_server.url + reverse("login"))
+    phone.get_by_label("用户名").fill("liufang")
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    village_reviews = reverse("reviews:village_reviews", args=[review.pledge_list.village.code])
+    phone.goto(live_server.url + village_reviews)  # the landing the integrator links to
+    phone.get_by_role("link", name=re.compile("2025 年度评议：怎样参加")).click()
+    expect(phone.get_by_role("heading", name="怎样参加评议")).to_be_visible()
+    expect(phone.get_by_text(re.compile("评议进行中"))).to_be_visible()
+    expect(phone.get_by_text(re.compile("账号与选票互不关联"))).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "review-voting-guide.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_ranking_keeps_each_name_on_one_line_on_a_phone(live_server, browser, artifacts):
+    from reviews import services
+    from tests.factories import TownshipFactory
+
+    from .factories import cast, make_review
+
+    township = TownshipFactory(name="海龙镇")
+    for name in ("龙江村", "大河坝社区", "石桥村", "新民社区居委会"):
+        review = make_review(VillageFactory(township=township, name=name), year=2025)
+        cast(review, ["satisfied"] * 10)
+        review.close(by=None)
+        services.review_publish(review=review, by=None)
+    phone = browser.new_page(**PHONE)
+    for code in (township.code, township.district.code):
+        phone.goto(live_server.url + reverse("reviews:ranking", args=[code]))
+        expect(phone.get_by_role("heading", name=re.compile("2025"))).to_be_visible()
+        phone.screenshot(path=str(artifacts / f"review-ranking-{len(code)}.png"), full_page=True)
+        links = phone.locator("table.ranking th[scope=row] a")
+        expect(links).to_have_count(4)
+        for link in links.all():
+            name, box = link.inner_text(), link.bounding_box()
+            em = float(link.evaluate("a => getComputedStyle(a).fontSize").removesuffix("px"))
+            line = float(link.evaluate("a => getComputedStyle(a).lineHeight").removesuffix("px"))
+            # Never a character a line: at least three to a line, a short name on one line.
+            assert box["width"] >= min(3, len(name)) * em * 0.95, name
+            if len(name) <= 3:
+                assert box["height"] <= line * 1.2, name
+        assert_fits_the_phone(phone)

@@ -90,7 +90,8 @@ class PermissionMatrixTests(TestCase):
         self.assertFalse(self.invitation.has_voted)
         self.assertEqual(Invitation.objects.count(), 1)
         self.client.force_login(self.personas.cadre)
-        self.assertEqual(self.client.post(self.actions()["close"]).status_code, MOVED)
+        close = self.actions()["close"]
+        self.assertEqual(self.client.post(close, {"confirmed": "1"}).status_code, MOVED)
 
     def test_actions_refuse_the_wrong_method(self):
         self.client.force_login(self.personas.cadre)

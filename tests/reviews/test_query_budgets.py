@@ -89,8 +89,9 @@ class PublicPagesBudgetTests(TestCase):
             for _ in range(villages):
                 self.publish(1, VillageFactory(township=township))
             url = reverse("reviews:ranking", args=[township.district.code]) + "?year=2025"
-            # district, published reviews with their lists, villages with townships
-            with self.subTest(villages=villages), self.assertNumQueries(3):
+            # district, years with published results (the switcher), published reviews
+            # with their lists, villages with townships
+            with self.subTest(villages=villages), self.assertNumQueries(4):
                 response = self.client.get(url)
             self.assertEqual(response.context["reviewed"], villages)
 
@@ -156,3 +157,20 @@ class ReviewPageBudgetTests(TestCase):
             with self.subTest(people=people), self.assertNumQueries(5):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["invitations"]), people + 1)
+
+
+class ReviewerPagesBudgetTests(TestCase):
+    def test_the_village_reviews_and_the_voting_guide(self):
+        for years in (1, 5):
+            village = VillageFactory()
+            reviews = [make_review(village, year=2020 + number) for number in range(years)]
+            reviewer = MembershipFactory(role=Role.REVIEWER, village=village).user
+            self.client.force_login(reviewer)
+            url = reverse("reviews:village_reviews", args=[village.code])
+            # session, user, village with tree, memberships (scope), reviews with their lists
+            with self.subTest(years=years), self.assertNumQueries(5):
+                response = self.client.get(url)
+            self.assertEqual(len(response.context["ahead"]), years)
+            # session, user, review with tree, memberships (scope)
+            with self.subTest(years=years), self.assertNumQueries(4):
+                self.client.get(reverse("reviews:voting_guide", args=[reviews[-1].pk]))

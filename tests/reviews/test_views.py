@@ -69,7 +69,9 @@ class TownshipFlowTests(TestCase):
         self.client.post(links[1], ballot_post(review, rating="basically", kept="no"))
         self.client.force_login(self.cadre)
         paper_voter = Invitation.objects.get(name="赵大妈")
-        self.client.post(reverse("reviews:invitation_paper", args=[paper_voter.pk]))
+        self.client.post(
+            reverse("reviews:invitation_paper", args=[paper_voter.pk]), {"confirmed": "1"}
+        )
         paper_url = reverse("reviews:paper_ballot", args=[review.pk])
         response = self.client.post(paper_url, ballot_post(review, rating="dissatisfied"))
         self.assertRedirects(response, paper_url)
@@ -78,11 +80,11 @@ class TownshipFlowTests(TestCase):
 
         detail = self.client.get(review.get_absolute_url())
         self.assertContains(detail, "3位评议人中已有3位评议")
-        self.client.post(reverse("reviews:review_close", args=[review.pk]))
+        self.client.post(reverse("reviews:review_close", args=[review.pk]), {"confirmed": "1"})
         with self.settings(REVIEW_QUORUM=3):
             publish_url = reverse("reviews:review_publish", args=[review.pk])
             self.assertContains(self.client.get(publish_url), "公布评议结果")
-            self.client.post(publish_url, {"announcement": "总体良好"})
+            self.client.post(publish_url, {"announcement": "总体良好", "confirmed": "1"})
         review.refresh_from_db()
         self.assertEqual(review.status, AnnualReview.Status.PUBLISHED)
         self.assertEqual(review.ballot_count, 3)
