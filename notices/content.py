@@ -64,7 +64,10 @@ PLACEHOLDERS = [
     ),
     (
         "challenges",
-        gettext_lazy("Residents' challenges of verified projects, open: number, title, days"),
+        gettext_lazy(
+            "Projects residents challenge as not really done, one line each: number, title, "
+            "count (of challenges), days (since the first)"
+        ),
     ),
 ]
 
@@ -99,13 +102,20 @@ def check_template(text: str) -> None:
             )
     template = _ENGINE.from_string(text)
     try:
-        template.render(Context(sample_context()))
+        template.render(_context(sample_context()))
     except Exception as error:  # a template that compiles may still fail on real data
         raise TemplateSyntaxError(str(error)) from error
 
 
+def _context(values: dict) -> Context:
+    """Plain text, never HTML: the notice goes to an inbox page (which escapes it once),
+    e-mails and group robots. Escaped here too, `'` and `<` would reach readers as `&#x27;`
+    and `&lt;` (a Context escapes by default, whatever the engine says)."""
+    return Context(values, autoescape=False)
+
+
 def render(template, context: dict) -> str:
-    text = template.render(Context(context))
+    text = template.render(_context(context))
     # Tags on lines of their own leave blank lines and trailing spaces behind.
     lines = [line.rstrip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
@@ -135,7 +145,7 @@ def sample_context() -> dict:
         "awaiting_verification": [project],
         "deadlines": [project],
         "suggestions": [{"received": today, "days": 3, "is_overdue": False, "text": "修路"}],
-        "challenges": [{"number": 1, "title": project["title"], "days": 2}],
+        "challenges": [{"number": 1, "title": project["title"], "days": 2, "count": 2}],
     }
 
 
@@ -254,22 +264,32 @@ def drafts_for_township(
                 }
             )
 
+        # One line per project, however many residents challenge it: they are ruled on
+        # together (residents.services.challenge_rule).
         challenges = {}
         for row in (
             Challenge.objects.open()
             .filter(project__pledge_list__village_id__in=ids)
             .values(
-                "project__pledge_list__village_id", "project__number", "project__title", "created"
+                "project_id",
+                "project__pledge_list__village_id",
+                "project__number",
+                "project__title",
+                "created",
             )
             .order_by("created", "pk")
         ):
-            challenges.setdefault(row["project__pledge_list__village_id"], []).append(
+            village_rows = challenges.setdefault(row["project__pledge_list__village_id"], {})
+            line = village_rows.setdefault(
+                row["project_id"],
                 {
                     "number": row["project__number"],
                     "title": row["project__title"],
                     "days": (today - timezone.localtime(row["created"]).date()).days,
-                }
+                    "count": 0,
+                },
             )
+            line["count"] += 1
 
         template_text = (township_settings and township_settings.template) or default_template()
         try:
@@ -289,7 +309,7 @@ def drafts_for_township(
                 projects=projects.get(village.pk, []),
                 updates=updates,
                 suggestions=suggestions.get(village.pk, []),
-                challenges=challenges.get(village.pk, []),
+                challenges=list(challenges.get(village.pk, {}).values()),
                 today=today,
                 month_end=month_end,
             )

@@ -2,6 +2,8 @@ from django import forms
 from django.template import TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
+from residents.forms import explain_limits
+
 from .content import check_template, default_template
 from .models import TownshipNoticeSettings, VillageNoticeSettings, validate_period
 
@@ -11,6 +13,8 @@ class SendForm(forms.Form):
         label=_("Month"), max_length=7, validators=[validate_period], help_text="YYYY-MM"
     )
     village = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+    # Sending to all villages asks first (notices cannot be called back): see send_confirm.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 def _robot_url_field() -> forms.URLField:
@@ -54,6 +58,14 @@ class TownshipNoticeSettingsForm(_RobotSecretMixin, forms.ModelForm):
         self.fields["robot_secret"].help_text = _(
             "Only for a DingTalk robot with signing (加签). Leave empty to keep the saved one."
         )
+        self.fields["message"].help_text = _(
+            "Added to every village's notice, e.g. a reminder for the month. At most 1000 "
+            "characters."
+        )
+        self.fields["template"].help_text = _(
+            "Leave empty to use the standard template. At most 4000 characters."
+        )
+        explain_limits(self)
 
     def clean_template(self) -> str:
         text = self.cleaned_data["template"].replace("\r\n", "\n")
@@ -99,6 +111,10 @@ class VillageNoticeSettingsForm(_RobotSecretMixin, forms.ModelForm):
         self.fields["robot_secret"].help_text = _(
             "Only for a DingTalk robot with signing (加签). Leave empty to keep the saved one."
         )
+        self.fields["emails"].help_text = _(
+            "One or more, separated by commas or new lines. At most 1000 characters."
+        )
+        explain_limits(self)
 
     def clean(self):
         cleaned = super().clean()

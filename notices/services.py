@@ -20,13 +20,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_celery_beat.models import PeriodicTask
 
 from ops.services import enqueue, is_eager
-from villages.models import Township
+from villages.models import Township, Village
 
 from .channels import DeliveryError, RateLimited, email_message, post_robot
 from .content import drafts_for_township
@@ -184,6 +184,17 @@ def notices_generate(*, run: NoticeRun, township: Township) -> list[int]:
         )
         run.touch()
     return list(written.values())
+
+
+def notices_to_send(*, township: Township, period: str) -> dict:
+    """What "send now to all villages" would do, for the page that asks to confirm it: the
+    township's villages, and how many of them get the month's notice now (the others have
+    it already and get nothing twice). One query."""
+    has_notice = Exists(Notice.objects.filter(village=OuterRef("pk"), period=period, kind=MONTHLY))
+    figures = Village.objects.filter(township=township).aggregate(
+        villages=Count("id"), to_send=Count("id", filter=~has_notice)
+    )
+    return {**figures, "already": figures["villages"] - figures["to_send"]}
 
 
 def notices_preview(*, township: Township, village, period: str):

@@ -161,8 +161,9 @@ def _say_sending(request, run, period: str) -> None:
 @login_required
 @require_POST
 def send_now(request, code: str):
-    """Send the month's notice now to one village (?village=code) or to all of the
-    township's villages. A village that already has it gets nothing twice."""
+    """Send the month's notice now to one village (?village=code) or, after a page that
+    says to how many villages and for which month, to all of the township's villages. A
+    village that already has it gets nothing twice."""
     township = _township(request, code, perm="notices.send_notices")
     form = SendForm(request.POST)
     if not form.is_valid():
@@ -173,6 +174,10 @@ def send_now(request, code: str):
     village = None
     if village_code:
         village = get_object_or_404(Village, code=village_code, township=township)
+    elif not form.cleaned_data["confirmed"]:
+        figures = services.notices_to_send(township=township, period=period)
+        context = {"township": township, "period": period, **figures}
+        return render(request, "notices/send_confirm.html", context)
     run = services.notice_run_create(
         period=period, township=township, village=village, by=request.user
     )

@@ -33,21 +33,33 @@ def pledge_list_open_year(*, district: District, year: int, by, carry_over: bool
     return len(created)
 
 
-def _carry_over(drafts, *, by) -> int:
-    """Copy last year's unfinished projects (planned, in progress, or completed but never
-    verified) into each of `drafts` (draft lists of one year), numbered after what the draft
-    already holds, each linked to the project it continues. A project already carried into
-    the draft is not carried again. Four queries, whatever the number of lists."""
+class CarryOver(int):
+    """What a carry-over did. As a number (what callers got before): how many projects were
+    carried. `carried` holds the new copies; `awaiting_verification` last year's projects
+    that are completed but not yet verified: they are not copied (one may be struck off
+    minutes later), the township verifies them first."""
+
+    carried: list
+    awaiting_verification: list
+
+    def __new__(cls, carried: list, awaiting_verification: list) -> "CarryOver":
+        result = super().__new__(cls, len(carried))
+        result.carried = carried
+        result.awaiting_verification = awaiting_verification
+        return result
+
+
+def _carry_over(drafts, *, by) -> CarryOver:
+    """Copy last year's unfinished projects (planned or in progress) into each of `drafts`
+    (draft lists of one year), numbered after what the draft already holds, each linked to
+    the project it continues. A project already carried into the draft is not carried again.
+    Completed projects waiting for verification stay where they are and are returned in
+    `awaiting_verification`. Four queries, whatever the number of lists."""
     drafts = {d.village_id: d for d in drafts.filter(status=PledgeList.Status.DRAFT)}
     if not drafts:
-        return 0
+        return CarryOver([], [])
     year = next(iter(drafts.values())).year
-    unfinished = Project.objects.filter(
-        pledge_list__year=year - 1,
-        pledge_list__status=PledgeList.Status.PUBLISHED,
-        pledge_list__village_id__in=drafts,
-        status__in=[*Project.ACTIVE, Project.Status.COMPLETED],
-    ).select_related("pledge_list")
+    left = Project.objects.left_from(year=year - 1, village_ids=list(drafts))
     taken = dict(
         Project.objects.filter(pledge_list__in=drafts.values())
         .values("pledge_list")
@@ -59,13 +71,15 @@ def _carry_over(drafts, *, by) -> int:
             pledge_list__in=drafts.values(), carried_from__isnull=False
         ).values_list("carried_from", flat=True)
     )
-    copies = []
-    for old in unfinished.order_by("pledge_list__village_id", "number"):
+    copies, awaiting = [], []
+    for old in left.order_by("pledge_list__village_id", "number"):
+        if old.status == Project.Status.COMPLETED:
+            awaiting.append(old)
+            continue
         if old.pk in carried:
             continue
         draft = drafts[old.pledge_list.village_id]
-        taken[draft.pk] = taken.get(draft.pk) or 0
-        taken[draft.pk] += 1
+        taken[draft.pk] = (taken.get(draft.pk) or 0) + 1
         copies.append(
             Project(
                 pledge_list=draft,
@@ -75,7 +89,7 @@ def _carry_over(drafts, *, by) -> int:
             )
         )
     bulk_create_with_history(copies, Project, batch_size=1000, default_user=by)
-    return len(copies)
+    return CarryOver(copies, awaiting)
 
 
 # What a carried-over project keeps of last year's: what was promised, not how far it got.
@@ -93,8 +107,9 @@ CARRIED_FIELDS = (
 
 
 @transaction.atomic
-def pledge_list_carry_over(*, pledge_list: PledgeList, by) -> int:
-    """Carry last year's unfinished projects into this (draft) list; returns how many."""
+def pledge_list_carry_over(*, pledge_list: PledgeList, by) -> CarryOver:
+    """Carry last year's unfinished projects into this (draft) list. The result counts as
+    the number carried, and names the completed projects left for the township to verify."""
     return _carry_over(PledgeList.objects.filter(pk=pledge_list.pk), by=by)
 
 

@@ -1,12 +1,38 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from lib.contacts import ContactField
 from lib.forms import RobotTrap
 from lib.photos import validate_photo
 
 from .models import TEXT_MAX
+
+
+class TextLimit(MaxLengthValidator):
+    """The limit of a long text, said with both numbers: how long it may be, how long it is."""
+
+    message = ngettext_lazy(
+        "At most %(limit_value)d character: this text has %(show_value)d. Please shorten it.",
+        "At most %(limit_value)d characters: this text has %(show_value)d. Please shorten it.",
+        "limit_value",
+    )
+
+
+def explain_limits(form: forms.BaseForm) -> None:
+    """Every text area of `form` keeps its limit on the server, with TextLimit's message, but
+    loses the browser's maxlength: a browser cuts a pasted text short without a word, and
+    the page could no longer give back what was typed."""
+    for field in form.fields.values():
+        if not isinstance(field.widget, forms.Textarea) or not getattr(field, "max_length", None):
+            continue
+        field.validators = [
+            TextLimit(field.max_length) if isinstance(v, MaxLengthValidator) else v
+            for v in field.validators
+        ]
+        field.widget.attrs.pop("maxlength", None)
 
 
 class FollowForm(RobotTrap):
@@ -34,6 +60,10 @@ class ResidentPostForm(RobotTrap):
         required=False,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        explain_limits(self)
+
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
         if len(text) < 5:
@@ -46,15 +76,35 @@ class ResidentPostForm(RobotTrap):
         return contact[1] if contact else ""
 
 
+ANSWER_MAX = 1000
+
+
 class DecisionForm(forms.Form):
+    """The township's decision on a challenge or a report. Nothing happens on the first
+    valid post: the page says what will happen, with figures, and posts again with
+    `confirmed` and `seen` (how many challenges the ruling covered when it was shown)."""
+
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
     answer = forms.CharField(
         label=_("Public answer"),
-        max_length=1000,
+        max_length=ANSWER_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("It shows on the public board: say what was found."),
+        help_text=_("It shows on the public board: say what was found. At most 1000 characters."),
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = choices
+        explain_limits(self)
+
+    @property
+    def wants_change(self) -> bool:
+        """The confirmation page's "change the decision" button: back to the form."""
+        return "change" in self.data
+
+    def is_confirmed(self, covers: int = 1) -> bool:
+        """Confirmed for what the ruling covers now: a challenge that arrived after the
+        confirmation page was shown asks for the confirmation again."""
+        return bool(self.cleaned_data["confirmed"]) and self.cleaned_data["seen"] == covers

@@ -163,7 +163,7 @@ class ResidentPost(models.Model):
     def dismiss(self, *, by, answer: str) -> bool:
         return self._decide(self.Status.DISMISSED, by=by, answer=answer)
 
-    def _decide(self, to: str, *, by, answer: str) -> bool:
+    def _decide(self, to: str, *, by, answer: str, **fields) -> bool:
         if not answer.strip():
             raise ValidationError(_("Write the public answer: it shows on the board."))
         return conditional_move(
@@ -174,6 +174,7 @@ class ResidentPost(models.Model):
             answer=answer.strip(),
             decided_at=timezone.now(),
             decided_by=by,
+            **fields,
         )
 
 
@@ -197,14 +198,51 @@ class ResidentPostQuerySet(models.QuerySet):
 
 
 class ChallengeQuerySet(ResidentPostQuerySet):
-    def on_board(self, pledge_list):
-        """The township's decisions on a list's challenges, newest first, for the board."""
+    def on_project(self, project):
+        return self.filter(project=project)
+
+    def rulings(self):
+        """The township's rulings: one row per ruling (the challenge it was made on; the
+        others decided with it point to it), with `challenge_count`, how many it closed."""
         return (
-            self.for_pledge_list(pledge_list)
-            .exclude(status=Challenge.Status.OPEN)
-            .select_related("project")
-            .order_by("-decided_at")
+            self.exclude(status=Challenge.Status.OPEN)
+            .filter(decided_with__isnull=True)
+            .annotate(challenge_count=models.Count("decided_together") + 1)
         )
+
+    def rulings_for(self, project) -> list:
+        """A project's rulings, newest first: the first is the one in force. One query."""
+        return list(self.on_project(project).rulings().order_by("-decided_at", "-pk"))
+
+    def on_board(self, pledge_list) -> list:
+        """One ruling per challenged project of a list, newest first: the latest ruling, with
+        `challenge_count` and `earlier`, the project's earlier rulings (its history). One
+        query."""
+        latest = {}
+        for ruling in (
+            self.for_pledge_list(pledge_list)
+            .rulings()
+            .select_related("project")
+            .order_by("project_id", "-decided_at", "-pk")
+        ):
+            if ruling.project_id in latest:
+                latest[ruling.project_id].earlier.append(ruling)
+            else:
+                ruling.earlier = []
+                latest[ruling.project_id] = ruling
+        return sorted(latest.values(), key=lambda r: r.decided_at, reverse=True)
+
+    def per_project(self) -> list:
+        """The oldest of each project's challenges here, with `together`: all of them, oldest
+        first (they are ruled on together). Evaluates the queryset; no more queries."""
+        first = {}
+        for challenge in self.order_by("created", "pk"):
+            if challenge.project_id in first:
+                first[challenge.project_id].together.append(challenge)
+            else:
+                challenge.together = [challenge]
+                first[challenge.project_id] = challenge
+        return list(first.values())
 
 
 class Challenge(ResidentPost):
@@ -220,6 +258,16 @@ class Challenge(ResidentPost):
     ITEM = "project"
     project = models.ForeignKey(Project, models.CASCADE, related_name="challenges")
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+    # Challenges to one project are ruled on together: the others point to the one the
+    # ruling was made on, and carry the same decision and answer.
+    decided_with = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decided_together",
+        verbose_name=_("decided together with"),
+    )
 
     history = HistoricalRecords()
     objects = ChallengeQuerySet.as_manager()
@@ -231,10 +279,21 @@ class Challenge(ResidentPost):
     def get_absolute_url(self) -> str:
         return reverse("residents:challenge_detail", args=[self.pk])
 
-    def uphold(self, *, by, answer: str) -> bool:
-        """The project goes back to in progress, with the answer as the reason (see
-        services.challenge_uphold, which does both in one transaction)."""
-        return self._decide(self.Status.UPHELD, by=by, answer=answer)
+    def rule(self, *, uphold: bool, by, answer: str, lead: "Challenge | None" = None) -> bool:
+        """Decide this challenge, alone or with `lead`, the challenge the ruling was made on.
+        Upheld, the project goes back to in progress too: services.challenge_rule does both,
+        for every open challenge of the project, in one transaction."""
+        to = self.Status.UPHELD if uphold else self.Status.DISMISSED
+        return self._decide(to, by=by, answer=answer, decided_with=lead)
+
+    def open_together(self) -> list:
+        """The open challenges to the same project, oldest first: one ruling decides them."""
+        return list(Challenge.objects.on_project(self.project_id).open().order_by("created", "pk"))
+
+    @property
+    def ruling(self) -> "Challenge":
+        """The challenge whose ruling decided this one (itself when it was ruled on)."""
+        return self.decided_with or self
 
 
 class ViolationReportQuerySet(ResidentPostQuerySet):

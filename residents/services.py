@@ -246,13 +246,41 @@ def report_submit(*, prohibition, text: str, contact: str = "", photo=None) -> V
 
 
 @transaction.atomic
-def challenge_uphold(*, challenge: Challenge, by, answer: str) -> bool:
-    """Upheld: the project goes back to in progress, visibly and in its history, with the
-    township's answer as the reason; the village's followers are told."""
-    if not challenge.uphold(by=by, answer=answer):
-        return False
+def challenge_rule(*, challenge: Challenge, uphold: bool, by, answer: str) -> int:
+    """One ruling for every open challenge to the challenge's project, made on `challenge`:
+    the others get the same decision and answer and point to it, so a project is never both
+    upheld and dismissed. Upheld, the project goes back to in progress, visibly and in its
+    history, with the answer as the reason, and the village's followers are told. Returns
+    how many challenges were decided; 0 when someone else ruled first (the project row is
+    locked, so two cadres ruling at once cannot both win)."""
+    project = Project.objects.select_for_update().get(pk=challenge.project_id)
+    together = challenge.open_together()
+    if challenge.pk not in {c.pk for c in together} or not challenge.rule(
+        uphold=uphold, by=by, answer=answer
+    ):
+        return 0
+    decided = 1
+    for other in together:
+        if other.pk != challenge.pk:
+            decided += other.rule(uphold=uphold, by=by, answer=answer, lead=challenge)
+    if uphold:
+        reason = _("A resident's challenge was upheld: %(answer)s") % {"answer": challenge.answer}
+        if project.reopen(by=by, reason=reason):
+            project_reopened(project)
+    return decided
+
+
+def ruling_figures(challenge: Challenge) -> dict:
+    """What the ruling page shows and what a ruling on `challenge` would do, for the page
+    that asks to confirm it: the open challenges it decides, the project and its status, the
+    followers a reopening would text, the project's earlier rulings. Three queries."""
     project = challenge.project
-    reason = _("A resident's challenge was upheld: %(answer)s") % {"answer": challenge.answer}
-    if project.reopen(by=by, reason=reason):
-        project_reopened(project)
-    return True
+    together = challenge.open_together()
+    return {
+        "together": together,
+        "challenges": len(together),
+        "project": project,
+        "village": project.pledge_list.village,
+        "followers": project.pledge_list.village.follows.active().count(),
+        "rulings": Challenge.objects.rulings_for(project),
+    }

@@ -1,13 +1,14 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 
+from audit import ratelimits
 from lib.forms import status_for
+from lib.years import year_or_404
 from pledges.models import PledgeList, Prohibition, Project
 from villages.access import get_for_user, get_township_for_user
 from villages.models import Village
@@ -17,13 +18,26 @@ from .forms import DecisionForm, FollowForm, ResidentPostForm
 from .models import Challenge, Follow, ViolationReport
 
 
-def _rate(group, request) -> str:
-    return settings.RESIDENT_POST_RATE
+def _limits(form: str) -> ratelimits.FormLimits:
+    """Per address generously, per browser and per contact tightly; valid posts only."""
+    return ratelimits.FormLimits(
+        f"residents.{form}",
+        address="RESIDENT_ADDRESS_RATE",
+        browser="RESIDENT_BROWSER_RATE",
+        contact="RESIDENT_CONTACT_RATE",
+    )
+
+
+FOLLOW_LIMITS, CHALLENGE_LIMITS, REPORT_LIMITS = (
+    _limits("follow"),
+    _limits("challenge"),
+    _limits("report"),
+)
 
 
 def _published(code: str, year: int) -> PledgeList:
     return get_object_or_404(
-        PledgeList.objects.published().with_tree(), village__code=code, year=year
+        PledgeList.objects.published().with_tree(), village__code=code, year=year_or_404(year)
     )
 
 
@@ -31,21 +45,21 @@ def _published(code: str, year: int) -> PledgeList:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_rate, method="POST", block=True)
+@ratelimits.identify_browser
 def follow_village(request, code: str):
     village = get_object_or_404(Village.objects.with_tree(), code=code)
-    form = FollowForm(request.POST or None)
+    form, refused = FollowForm(request.POST or None), None
     if form.is_valid():
-        if not form.is_robot:
-            channel, address = form.cleaned_data["contact"]
-            services.follow(channel=channel, address=address, village=village)
-        return render(request, "residents/followed.html", {"village": village})
-    return render(
-        request,
-        "residents/follow.html",
-        {"village": village, "form": form},
-        status=status_for(request),
-    )
+        channel, address = form.cleaned_data["contact"]
+        refused = FOLLOW_LIMITS.refusal(request, contacts=[address])
+        if refused is None:
+            if not form.is_robot:
+                services.follow(channel=channel, address=address, village=village)
+            FOLLOW_LIMITS.count(request, contacts=[address])
+            return render(request, "residents/followed.html", {"village": village})
+        form.add_error(None, refused.message)
+    context = {"village": village, "form": form}
+    return ratelimits.form_page(request, "residents/follow.html", context, refused=refused)
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,27 +73,25 @@ def unfollow(request, token: str):
     return render(request, "residents/unfollowed.html", {"follow": follow, "resumed": False})
 
 
-def _resident_post(request, *, template: str, target: dict, submit, context: dict):
-    form = ResidentPostForm(request.POST or None, request.FILES or None)
+def _resident_post(request, *, template: str, posted: str, target: dict, submit, context: dict):
+    """A challenge or a report: stored once valid and within the limits, else shown again
+    with what was typed."""
+    limits = CHALLENGE_LIMITS if "project" in target else REPORT_LIMITS
+    form, refused = ResidentPostForm(request.POST or None, request.FILES or None), None
     if form.is_valid():
-        if not form.is_robot:
-            submit(
-                text=form.cleaned_data["text"],
-                contact=form.contact_text,
-                photo=form.cleaned_data["photo"],
-                **target,
-            )
-        return render(request, "residents/posted.html", context)
-    return render(
-        request,
-        template,
-        {**context, "form": form},
-        status=status_for(request),
-    )
+        refused = limits.refusal(request, contacts=[form.contact_text])
+        if refused is None:
+            if not form.is_robot:
+                contact, photo = form.contact_text, form.cleaned_data["photo"]
+                submit(text=form.cleaned_data["text"], contact=contact, photo=photo, **target)
+            limits.count(request, contacts=[form.contact_text])
+            return render(request, posted, context)
+        form.add_error(None, refused.message)
+    return ratelimits.form_page(request, template, {**context, "form": form}, refused=refused)
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_rate, method="POST", block=True)
+@ratelimits.identify_browser
 def challenge_new(request, code: str, year: int, number: int):
     """ "It is not really done": only a project struck off as done can be challenged."""
     pledge_list = _published(code, year)
@@ -91,6 +103,7 @@ def challenge_new(request, code: str, year: int, number: int):
     return _resident_post(
         request,
         template="residents/challenge_form.html",
+        posted="residents/challenge_posted.html",
         target={"project": project},
         submit=services.challenge_submit,
         context={"pledge_list": pledge_list, "village": pledge_list.village, "project": project},
@@ -98,13 +111,14 @@ def challenge_new(request, code: str, year: int, number: int):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_rate, method="POST", block=True)
+@ratelimits.identify_browser
 def report_new(request, code: str, year: int, number: int):
     pledge_list = _published(code, year)
     prohibition = get_object_or_404(Prohibition, pledge_list=pledge_list, number=number)
     return _resident_post(
         request,
         template="residents/report_form.html",
+        posted="residents/report_posted.html",
         target={"prohibition": prohibition},
         submit=services.report_submit,
         context={
@@ -127,8 +141,8 @@ def statuses(request):
 @login_required
 @require_GET
 def township_inbox(request, code: str):
-    """Open challenges and reports of the township's villages, oldest first, then the
-    latest decisions. Five queries."""
+    """Open challenges (one line per project: they are ruled on together) and reports of the
+    township's villages, oldest first, then the latest rulings and decisions. Five queries."""
     township = get_township_for_user(request, code, perm="residents.view_report")
     challenges = Challenge.objects.in_township(township).with_tree()
     reports = ViolationReport.objects.in_township(township).with_tree()
@@ -137,11 +151,9 @@ def township_inbox(request, code: str):
         "residents/township_inbox.html",
         {
             "township": township,
-            "open_challenges": challenges.open(),
+            "open_challenges": challenges.open().per_project(),
             "open_reports": reports.open(),
-            "decided_challenges": challenges.exclude(status=Challenge.Status.OPEN).order_by(
-                "-decided_at"
-            )[:20],
+            "decided_challenges": challenges.rulings().order_by("-decided_at")[:20],
             "decided_reports": reports.exclude(status=ViolationReport.Status.OPEN).order_by(
                 "-decided_at"
             )[:20],
@@ -149,52 +161,67 @@ def township_inbox(request, code: str):
     )
 
 
-def _decide(request, post, *, perm: str, choices, decide, template: str):
-    can_decide = request.user.has_perm(perm, post)
-    if request.method == "POST" and not can_decide:
+CHALLENGE_DECISIONS = [
+    ("uphold", gettext_lazy("Upheld: not done, back to in progress")),
+    ("dismiss", gettext_lazy("Dismissed: it is done")),
+]
+REPORT_DECISIONS = [
+    ("confirm", gettext_lazy("Confirmed: the prohibition was broken")),
+    ("dismiss", gettext_lazy("Dismissed: not broken")),
+]
+
+
+def _decide(request, post, *, perm: str, choices, decide, template: str, figures: dict):
+    """The township's decision page. A valid post first shows what will happen, with
+    `figures`; only the post that confirms it (for the same number of challenges) acts."""
+    if request.method == "POST" and not request.user.has_perm(perm, post):
         raise PermissionDenied
+    can_decide = post.is_open and request.user.has_perm(perm, post)
     form = DecisionForm(request.POST or None, choices=choices)
-    if can_decide and post.is_open and form.is_valid():
+    context = {
+        "post": post,
+        "form": form,
+        "can_decide": can_decide,
+        "can_see_contact": request.user.has_perm("residents.see_contact", post),
+        **figures,
+    }
+    if can_decide and form.is_valid() and not form.wants_change:
+        if not form.is_confirmed(figures.get("challenges", 1)):
+            return render(request, "residents/decision_confirm.html", context)
         if decide(form.cleaned_data["decision"], form.cleaned_data["answer"]):
             messages.success(request, _("Decided. The answer shows on the public board."))
         else:
             messages.error(request, _("Someone else decided it first."))
         return redirect(post.get_absolute_url())
-    return render(
-        request,
-        template,
-        {
-            "post": post,
-            "form": form,
-            "can_decide": can_decide and post.is_open,
-            "can_see_contact": request.user.has_perm("residents.see_contact", post),
-        },
-        status=status_for(request),
-    )
+    status = 200 if form.is_bound and form.wants_change else status_for(request)
+    return render(request, template, context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def challenge_detail(request, pk: int):
+    """One ruling for every open challenge to the project (services.challenge_rule)."""
     challenge = get_for_user(
-        request, Challenge.objects.with_tree(), "residents.view_challenge", pk=pk
+        request,
+        Challenge.objects.with_tree().select_related("decided_with"),
+        "residents.view_challenge",
+        pk=pk,
     )
 
-    def decide(decision: str, answer: str) -> bool:
-        if decision == "uphold":
-            return services.challenge_uphold(challenge=challenge, by=request.user, answer=answer)
-        return challenge.dismiss(by=request.user, answer=answer)
+    def decide(decision: str, answer: str) -> int:
+        uphold = decision == "uphold"
+        return services.challenge_rule(
+            challenge=challenge, uphold=uphold, by=request.user, answer=answer
+        )
 
     return _decide(
         request,
         challenge,
         perm="residents.decide_challenge",
-        choices=[
-            ("uphold", _("Upheld: not done, back to in progress")),
-            ("dismiss", _("Dismissed: it is done")),
-        ],
+        choices=CHALLENGE_DECISIONS,
         decide=decide,
         template="residents/challenge_detail.html",
+        figures=services.ruling_figures(challenge),
     )
 
 
@@ -214,10 +241,8 @@ def report_detail(request, pk: int):
         request,
         report,
         perm="residents.decide_report",
-        choices=[
-            ("confirm", _("Confirmed: the prohibition was broken")),
-            ("dismiss", _("Dismissed: not broken")),
-        ],
+        choices=REPORT_DECISIONS,
         decide=decide,
         template="residents/report_detail.html",
+        figures={},
     )

@@ -89,7 +89,10 @@ class PermissionMatrixTests(NoticesSent):
     def posts(self):
         code = self.township.code
         return {
-            "send": (reverse("notices:send_now", args=[code]), {"period": PERIOD}),
+            "send": (
+                reverse("notices:send_now", args=[code]),
+                {"period": PERIOD, "confirmed": "1"},
+            ),
             "settings": (
                 reverse("notices:township_settings", args=[code]),
                 {"message": "请按时汇报", "template": "", "robot_kind": "", "robot_url": ""},

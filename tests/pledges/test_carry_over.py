@@ -45,16 +45,40 @@ class CarryOverTests(TestCase):
         draft = PledgeList.objects.get(village=self.village, year=THIS)
         carried = list(draft.projects.order_by("number"))
         old_numbers = [p.carried_from.number for p in carried]
-        self.assertEqual(old_numbers, [3, 4, 5, 6, 7, 8, 9, 10])
-        self.assertEqual([p.number for p in carried], list(range(1, 9)))
+        self.assertEqual(old_numbers, [4, 5, 6, 7, 8, 9, 10])
+        self.assertEqual([p.number for p in carried], list(range(1, 8)))
         first = carried[0]
-        old_three = self.old.projects.get(number=3)
-        self.assertEqual(first.title, old_three.title)
+        old_four = self.old.projects.get(number=4)
+        self.assertEqual(first.title, old_four.title)
         self.assertEqual(first.status, Status.PLANNED)
         self.assertEqual(first.percent_done, 0)
-        self.assertEqual(list(old_three.carried_into.all()), [first])
+        self.assertEqual(list(old_four.carried_into.all()), [first])
         # each copy has its creation in history, by the user who opened the year
         self.assertEqual(first.history.get().history_user, self.user)
+
+    def test_a_completed_project_waiting_for_verification_is_not_carried_but_named(self):
+        draft = PledgeListFactory(village=self.village, year=THIS)
+        result = services.pledge_list_carry_over(pledge_list=draft, by=self.user)
+        waiting = self.old.projects.get(number=3)
+        self.assertEqual(result.awaiting_verification, [waiting])
+        self.assertEqual([p.carried_from.number for p in result.carried], [4, 5, 6, 7, 8, 9, 10])
+        self.assertFalse(draft.projects.filter(carried_from=waiting).exists())
+        # still a number for the callers that count
+        self.assertEqual(result, 7)
+        self.assertEqual(f"{result}", "7")
+
+    def test_verified_minutes_later_it_stays_out_and_sent_back_it_comes_along(self):
+        draft = PledgeListFactory(village=self.village, year=THIS)
+        services.pledge_list_carry_over(pledge_list=draft, by=self.user)
+        waiting = self.old.projects.get(number=3)
+        self.assertTrue(waiting.verify(by=self.user, note="现场核实"))
+        again = services.pledge_list_carry_over(pledge_list=draft, by=self.user)
+        self.assertEqual((again, again.awaiting_verification), (0, []))
+        Project.objects.filter(pk=waiting.pk).update(status=Status.COMPLETED)
+        waiting.refresh_from_db()
+        self.assertTrue(waiting.send_back(by=self.user, reason="还差两段路面"))
+        last = services.pledge_list_carry_over(pledge_list=draft, by=self.user)
+        self.assertEqual([p.carried_from for p in last.carried], [waiting])
 
     def test_opening_a_year_without_carry_over_leaves_the_lists_empty(self):
         services.pledge_list_open_year(district=self.district, year=THIS, by=self.user)
@@ -63,10 +87,10 @@ class CarryOverTests(TestCase):
     def test_carrying_over_twice_copies_nothing_twice_and_numbers_after_existing_items(self):
         draft = PledgeListFactory(village=self.village, year=THIS)
         Project.objects.create(pledge_list=draft, number=1, title="新项目")
-        self.assertEqual(services.pledge_list_carry_over(pledge_list=draft, by=self.user), 8)
+        self.assertEqual(services.pledge_list_carry_over(pledge_list=draft, by=self.user), 7)
         self.assertEqual(services.pledge_list_carry_over(pledge_list=draft, by=self.user), 0)
-        self.assertEqual(draft.projects.count(), 9)
-        self.assertEqual(max(draft.projects.values_list("number", flat=True)), 9)
+        self.assertEqual(draft.projects.count(), 8)
+        self.assertEqual(max(draft.projects.values_list("number", flat=True)), 8)
 
     def test_an_unpublished_last_year_list_carries_nothing(self):
         other = VillageFactory(township=self.township)

@@ -1,6 +1,6 @@
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase, override_settings
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
 from pledges.models import Project
@@ -10,6 +10,8 @@ from tests.personas import DENIED, LOGIN, OK, WITH_A_ROLE, assert_matrix
 from tests.residents.world import YEAR, build, png
 
 CONTACT = "13700001111"
+# The second post of a decision: the one that confirms what the first one showed.
+CONFIRMED = {"confirmed": "1", "seen": "1"}
 
 
 class ChallengeTests(TestCase):
@@ -70,12 +72,34 @@ class ChallengeTests(TestCase):
                 self.assertContains(response, message, status_code=400)
         self.assertFalse(Challenge.objects.exists())
 
-    @override_settings(RESIDENT_POST_RATE="2/h")
-    def test_too_many_posts_from_one_address_are_refused(self):
+    @override_settings(RESIDENT_ADDRESS_RATE="2/h")
+    def test_a_post_over_the_address_limit_is_shown_again_with_its_text(self):
+        cache.clear()
+        for n in range(2):
+            self.client = Client()  # two residents behind one address, each their own phone
+            self.post_challenge(contact=f"1381234567{n}")
+        self.client = Client()
+        response = self.post_challenge(text="第三位群众：路灯只装了一半")
+        self.assertContains(response, "第三位群众：路灯只装了一半", status_code=429)
+        self.assertIn("Retry-After", response)
+        self.assertEqual(Challenge.objects.count(), 2)
+
+    @override_settings(RESIDENT_BROWSER_RATE="2/h")
+    def test_one_phone_is_limited_but_its_neighbour_on_the_same_address_is_not(self):
+        cache.clear()
         for _ in range(2):
             self.post_challenge()
-        self.assertContains(self.post_challenge(), "请一小时后再试", status_code=429)
-        self.assertEqual(Challenge.objects.count(), 2)
+        self.assertEqual(self.post_challenge().status_code, 429)
+        self.client = Client()
+        self.assertEqual(self.post_challenge().status_code, 200)
+        self.assertEqual(Challenge.objects.count(), 3)
+
+    @override_settings(RESIDENT_BROWSER_RATE="1/h")
+    def test_invalid_posts_do_not_count(self):
+        cache.clear()
+        for _ in range(3):
+            self.assertEqual(self.post_challenge(text="不好").status_code, 400)
+        self.assertEqual(self.post_challenge().status_code, 200)
 
     def test_upheld_the_project_goes_back_to_in_progress_with_history_and_on_the_board(self):
         self.post_challenge(contact=CONTACT)
@@ -85,7 +109,7 @@ class ChallengeTests(TestCase):
         self.assertContains(page, CONTACT)  # the township sees the contact
         response = self.client.post(
             challenge.get_absolute_url(),
-            {"decision": "uphold", "answer": "现场核查属实，剩余15盏5月底前装完"},
+            {"decision": "uphold", "answer": "现场核查属实，剩余15盏5月底前装完", **CONFIRMED},
         )
         self.assertRedirects(response, challenge.get_absolute_url())
         self.project.refresh_from_db()
@@ -109,7 +133,8 @@ class ChallengeTests(TestCase):
         response = self.client.post(challenge.get_absolute_url(), {"decision": "dismiss"})
         self.assertContains(response, "这个字段是必填项", status_code=400)
         self.client.post(
-            challenge.get_absolute_url(), {"decision": "dismiss", "answer": "已全部安装，见照片"}
+            challenge.get_absolute_url(),
+            {"decision": "dismiss", "answer": "已全部安装，见照片", **CONFIRMED},
         )
         challenge.refresh_from_db()
         self.assertEqual(challenge.status, Challenge.Status.DISMISSED)
@@ -129,7 +154,9 @@ class ChallengeTests(TestCase):
             (Challenge.objects.get(), "dismiss"),
             (ViolationReport.objects.get(), "confirm"),
         ):
-            self.client.post(post.get_absolute_url(), {"decision": decision, "answer": "已核查"})
+            self.client.post(
+                post.get_absolute_url(), {"decision": decision, "answer": "已核查", **CONFIRMED}
+            )
         self.client.logout()
         url = reverse("board:board_place", args=[self.village.code])
         page = self.client.get(url, HTTP_IF_NONE_MATCH=etag)
@@ -141,7 +168,8 @@ class ChallengeTests(TestCase):
         report = ViolationReport.objects.get()
         self.client.force_login(self.personas.cadre)
         self.client.post(
-            report.get_absolute_url(), {"decision": "confirm", "answer": "经查属实，已责令整改"}
+            report.get_absolute_url(),
+            {"decision": "confirm", "answer": "经查属实，已责令整改", **CONFIRMED},
         )
         report.refresh_from_db()
         self.assertEqual(report.status, ViolationReport.Status.CONFIRMED)
@@ -210,7 +238,7 @@ class PermissionTests(TestCase):
         assert_matrix(self, self.personas, pages, LOGIN, ["anonymous"])
 
     def test_only_the_township_cadre_decides_and_a_refusal_changes_nothing(self):
-        decision = {"decision": "dismiss", "answer": "不成立"}
+        decision = {"decision": "dismiss", "answer": "不成立", **CONFIRMED}
         posts = {
             "challenge": (self.challenge.get_absolute_url(), decision),
             "report": (self.report.get_absolute_url(), decision),
