@@ -4,7 +4,8 @@ Called only when the page is not in the cache (see responses.py)."""
 
 from django.shortcuts import get_object_or_404
 
-from pledges.models import PledgeList, Project
+from pledges.models import ChangeRequest, PledgeList, Project
+from pledges.timeline import shown_value, status_steps
 from residents.models import Challenge, ViolationReport
 from reviews import results as review_results
 from suggestions.models import Suggestion
@@ -13,15 +14,27 @@ from villages.models import District, Township, Village
 from . import open_data
 
 
+def _years(lists) -> list[int]:
+    """The years with a published list among `lists`, newest first: the page's year switcher,
+    and where a page for a year without one sends the visitor, rather than showing another
+    year unasked. One query."""
+    years = lists.published().order_by("-year").values_list("year", flat=True).distinct()
+    return list(years)
+
+
 def district_page(code: str, year: int) -> dict:
     district = get_object_or_404(District, code=code)
+    townships = PledgeList.objects.township_summary(
+        district=district, year=year, published_only=True
+    )
+    published = any(township.summary.get("list_count") for township in townships)
     return {
         "title": f"{district.name} {year}",
         "district": district,
         "year": year,
-        "townships": PledgeList.objects.township_summary(
-            district=district, year=year, published_only=True
-        ),
+        "published": published,
+        "other_years": _years(PledgeList.objects.in_district(district)),
+        "townships": townships,
         "outcomes": Project.objects.of_year(year).in_district(district).outcome_rows(),
         "figures": Suggestion.objects.figures(
             year=year, villages=Village.objects.in_district(district)
@@ -32,10 +45,13 @@ def district_page(code: str, year: int) -> dict:
 def township_page(code: str, year: int) -> dict:
     township = get_object_or_404(Township.objects.select_related("district"), code=code)
     rows, totals = PledgeList.objects.published().township_rows(township, year)
+    published = totals["list_count"] > 0
     return {
         "title": f"{township.name} {year}",
         "township": township,
         "year": year,
+        "published": published,
+        "other_years": _years(PledgeList.objects.in_township(township)),
         "rows": rows,
         "totals": totals,
         "outcomes": Project.objects.of_year(year).in_township(township).outcome_rows(),
@@ -54,12 +70,14 @@ def village_page(code: str, year: int) -> dict:
         "title": f"{village.name} {year}",
         "village": village,
         "year": year,
+        "other_years": _years(village.pledge_lists.all()),
         "pledge_list": pledge_list,
         "suggestions": suggestions.answered_in_public()[: open_data.SUGGESTIONS_SHOWN],
         "review_results": review_results.for_pledge_list(pledge_list),
     }
     if pledge_list is None:
-        return {**page, "projects": [], "prohibitions": [], "challenges": [], "violations": []}
+        empty = {"projects": [], "prohibitions": [], "challenges": [], "violations": []}
+        return {**page, **empty}
     return {
         **page,
         "projects": pledge_list.projects.with_photos(),
@@ -67,3 +85,49 @@ def village_page(code: str, year: int) -> dict:
         "challenges": Challenge.objects.on_board(pledge_list),
         "violations": ViolationReport.objects.on_board(pledge_list),
     }
+
+
+def published_project(code: str, year: int, number: int) -> Project:
+    """Project `number` of the village's published list of `year`, with its village, township
+    and district, in one query; 404 otherwise."""
+    lists = PledgeList.objects.published().for_year(year).filter(village__code=code)
+    return get_object_or_404(Project.objects.with_list(), pledge_list__in=lists, number=number)
+
+
+def project_page(code: str, year: int, number: int) -> dict:
+    """One project of a published list, as FixMyStreet shows a report: what was promised,
+    the status steps with the township's notes (the 核实销号 说明, a send-back reason), the
+    dated progress with photos, the changes the township approved, residents' challenges
+    (how many wait, when they came) and the township's rulings, one per decision, and the
+    suggestions adopted into it (their public text only). Eight queries."""
+    project = published_project(code, year, number)
+    village = project.pledge_list.village
+    return {
+        "title": f"{project.title} · {village.name} {year}",
+        "village": village,
+        "year": year,
+        "project": project,
+        "steps": status_steps(project),
+        "updates": project.updates.prefetch_related("photos"),
+        "changes": approved_changes(project),
+        "rulings": Challenge.objects.rulings_for(project),
+        "open_challenges": list(Challenge.objects.on_project(project).open()),
+        "suggestions": project.suggestions.visible_to_public().order_by("received", "pk"),
+    }
+
+
+def approved_changes(project: Project) -> list[dict]:
+    """The change requests the township approved, oldest first, each with its new values
+    by label ("new planned finish": "2026-12-31"); a cancellation has none."""
+    changes = project.change_requests.filter(status=ChangeRequest.Status.APPROVED)
+    return [
+        {
+            "change": change,
+            "values": [
+                (ChangeRequest._meta.get_field(name).verbose_name, shown_value(value))
+                for name in ChangeRequest.FIELDS
+                if (value := getattr(change, name)) not in (None, "")
+            ],
+        }
+        for change in changes.order_by("decided_at", "pk")
+    ]

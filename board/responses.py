@@ -31,14 +31,18 @@ def _has(request, etag: str) -> bool:
     return etag in request.headers.get("If-None-Match", "")
 
 
-def cached_page(request, *, kind: str, code: str, year: int, template: str, context):
+def cached_page(
+    request, *, kind: str, code: str, year: int, template: str, context, part: str = ""
+):
     """The board page of a place and year: 304 when the browser has it, else the cached
-    page, else built now from `context()` (pages.py) and `template`."""
-    page_key = f"board-page:{kind}:{code}:{year}:{get_language()}"
+    page, else built now from `context()` (pages.py) and `template`. `part` names a page
+    under the place's (a project's page, "project-3"): it shares the place's stamp."""
+    name = f"{kind}:{code}:{year}{':' + part if part else ''}"
+    page_key = f"board-page:{name}:{get_language()}"
     stamp, cached = stamps.stamp_and_cached(kind, code, year, page_key)
     if stamp is None:
         raise Http404
-    etag = _etag(f"{kind}:{code}:{year}:{get_language()}:{stamp}")
+    etag = _etag(f"{name}:{get_language()}:{stamp}")
     if _has(request, etag):
         response = HttpResponseNotModified()
     elif request.user.is_authenticated:

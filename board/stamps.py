@@ -26,9 +26,10 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
     """The data stamp of a board page in ONE query, before any object is loaded: the latest
     `modified` and the row counts of the published lists, their projects, the suggestions and
     the meetings of the place's villages, and of what other apps show on the same pages (the
-    year-end reviews, residents' challenges and reports). Every write moves a `modified`
-    (auto_now) or a count, so the stamp changes exactly when the page would. None when the
-    code does not exist.
+    year-end reviews, residents' challenges and reports); for a village, also what its
+    project pages show (`_project_parts`). Every write moves a `modified` (auto_now), a date
+    or a count, so the stamp changes exactly when the page would. None when the code does
+    not exist.
 
     Raw SQL on purpose: it runs for every board page whose stamp is not in the cache, where
     building the same thing through the ORM cost more than the queries themselves."""
@@ -68,8 +69,11 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
         f" JOIN {project} p ON c.project_id = p.id WHERE p.pledge_list_id IN ({lists})),"
         f" rp AS (SELECT MAX(c.modified) AS n, COUNT(*) AS o FROM {report} c"
         f" JOIN {prohibition} p ON c.prohibition_id = p.id WHERE p.pledge_list_id IN ({lists})),"
+        f"{_project_parts(lists) if kind == 'village' else ''}"
         f" x AS (SELECT COUNT(*) AS g FROM {table} WHERE code = %s)"
-        " SELECT g, a, b, c, d, e, f, h, i, j, k, n, o FROM lp, s, m, r, ch, rp, x"
+        " SELECT g, a, b, c, d, e, f, h, i, j, k, n, o"
+        f"{', pu, pv, pw, px, py, pz, sa, sb' if kind == 'village' else ''}"
+        f" FROM lp, s, m, r, ch, rp{', up, ph, cr, sp' if kind == 'village' else ''}, x"
     )
     params = [
         code,
@@ -81,12 +85,35 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
         year,
         year,
         year,
+        *([year] * 4 if kind == "village" else []),
         code,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return "|".join(str(value) for value in row[1:]) if row[0] else None
+
+
+def _project_parts(lists: str) -> str:
+    """What only a village's pages show of its projects (the village page and each project's
+    page, pages.project_page): progress reports and their photos, change requests, and the
+    suggestions adopted into the projects (from earlier years' too). A report without new
+    figures and a photo touch no project row, so they count here."""
+    update, photo, change, suggestion = (
+        m._meta.db_table for m in (ProgressUpdate, Photo, ChangeRequest, Suggestion)
+    )
+    project, adopted = Project._meta.db_table, Suggestion.projects.through._meta.db_table
+    projects = f"SELECT id FROM {project} WHERE pledge_list_id IN ({lists})"
+    return (
+        f" up AS (SELECT MAX(created) AS pu, COUNT(*) AS pv FROM {update}"
+        f" WHERE project_id IN ({projects})),"
+        f" ph AS (SELECT MAX(f.created) AS pw, COUNT(*) AS px FROM {photo} f"
+        f" JOIN {update} u ON f.update_id = u.id WHERE u.project_id IN ({projects})),"
+        f" cr AS (SELECT MAX(decided_at) AS py, COUNT(*) AS pz FROM {change}"
+        f" WHERE project_id IN ({projects})),"
+        f" sp AS (SELECT MAX(s.modified) AS sa, COUNT(*) AS sb FROM {suggestion} s"
+        f" JOIN {adopted} a ON a.suggestion_id = s.id WHERE a.project_id IN ({projects})),"
+    )
 
 
 # --- The stamps in the cache: a warm board page asks the database nothing ------------------

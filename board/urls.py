@@ -10,6 +10,16 @@ urlpatterns = [
     path("board/<str:code>/", views.board_place, name="board_place"),
     path("board/<str:code>/<int:year>/", views.board_village, name="board_village"),
     path("board/<str:code>/<int:year>/poster/", views.board_poster, name="board_poster"),
+    path(
+        "board/<str:code>/<int:year>/projects/<int:number>/",
+        views.board_project,
+        name="board_project",
+    ),
+    path(
+        "board/<str:code>/<int:year>/projects/<int:number>/plate/",
+        views.board_project_plate,
+        name="board_project_plate",
+    ),
     # Open data: read-only JSON (static/api/openapi.json) and the tables as downloads.
     path("api/v1/districts/", views.api_districts, name="api_districts"),
     path("api/v1/districts/<str:code>/", views.api_district, name="api_district"),

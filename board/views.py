@@ -3,6 +3,7 @@ open data API and the tables as downloads. Pages are built in pages.py and serve
 data stamp by responses.py."""
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.http import Http404
@@ -10,11 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from lib import spreadsheets
 from lib.qr import qr_svg
-from lib.years import YEAR_MAX, YEAR_MIN, parse_year, year_param
+from lib.years import YEAR_MAX, YEAR_MIN, asked_year, parse_year, year_or_404
 from pledges.models import PledgeList, Project
 from villages.models import District, Township, Village
 
@@ -53,13 +55,14 @@ PLACE_PAGES = {
 
 @require_GET
 def board_place(request, code: str):
-    """/board/<code>/: a district (6 digits), township (9) or village (12, this year)."""
+    """/board/<code>/?year=: a district (6 digits), township (9) or village (12); the year
+    asked for (this year when none), 404 for a year no list can have (lib.years)."""
+    year = asked_year(request)
     if len(code) == 12:
-        return board_village(request, code, timezone.localdate().year)
+        return board_village(request, code, year)
     if len(code) not in PLACE_PAGES:
         raise Http404
     kind, page, template = PLACE_PAGES[len(code)]
-    year = year_param(request)
     return cached_page(
         request,
         kind=kind,
@@ -77,17 +80,59 @@ def board_village(request, code: str, year: int):
         request,
         kind="village",
         code=code,
-        year=year,
+        year=year_or_404(year),
         template="board/village.html",
         context=lambda: pages.village_page(code, year),
     )
 
 
 @require_GET
+def board_project(request, code: str, year: int, number: int):
+    """One project of a village's published list (pages.project_page), cached with the
+    village's pages: a progress report, a verification, an approved change or a ruling
+    changes the village's stamp, and so this page."""
+    return cached_page(
+        request,
+        kind="village",
+        code=code,
+        year=year_or_404(year),
+        part=f"project-{number}",
+        template="board/project.html",
+        context=lambda: pages.project_page(code, year, number),
+    )
+
+
+def _plate_qr(url: str) -> str:
+    """The QR code as wide as the plate: the SVG's own width attribute (its viewBox keeps it
+    square), since the poster's stylesheet sizes only its small .qr and CSP allows no
+    inline style."""
+    svg = re.sub(r'width="[^"]*" height="[^"]*"', 'width="100%"', str(qr_svg(url)), count=1)
+    return mark_safe(svg)
+
+
+@require_GET
+def board_project_plate(request, code: str, year: int, number: int):
+    """A printable A4 plate for the work site (民生码): a big QR code that opens the project's
+    page, its title, the village and the date it is promised for."""
+    project = pages.published_project(code, year_or_404(year), number)
+    url = request.build_absolute_uri(reverse("board:board_project", args=[code, year, number]))
+    context = {
+        "project": project,
+        "village": project.pledge_list.village,
+        "year": year,
+        "project_url": url,
+        "qr_svg": _plate_qr(url),
+    }
+    return render(request, "board/plate.html", context)
+
+
+@require_GET
 def board_poster(request, code: str, year: int):
     """An A4 public notice (公示) of the published list, with a QR code to the online board."""
     village = get_object_or_404(Village.objects.with_tree(), code=code)
-    pledge_list = get_object_or_404(PledgeList.objects.published(), village=village, year=year)
+    pledge_list = get_object_or_404(
+        PledgeList.objects.published(), village=village, year=year_or_404(year)
+    )
     board_url = request.build_absolute_uri(
         reverse("board:board_village", args=[village.code, year])
     )
@@ -186,7 +231,7 @@ EXPORT_TABLES = {
 def board_export(request, code: str, fmt: str):
     """/board/<code>/export.csv|.xlsx?year=: the district (6 digits) or township (9 digits)
     table of the board, published lists only."""
-    year = year_param(request)
+    year = asked_year(request)
     if len(code) not in EXPORT_TABLES:
         raise Http404
     model, table = EXPORT_TABLES[len(code)]

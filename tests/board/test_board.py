@@ -247,14 +247,15 @@ class BoardQueryBudgetTests(TestCase):
                 # village, cold: the data stamp, village with tree, the list, projects, their
                 # updates, photos, prohibitions, answered suggestions, their projects,
                 # residents' decided challenges, confirmed reports of broken prohibitions,
-                # the year-end review's published results (one query when there are none)
-                (board(village.code), 0, 12),
+                # the year-end review's published results (one query when there are none),
+                # the years with a published list (the year switcher)
+                (board(village.code), 0, 13),
                 # township, cold: the data stamp, township with district, lists with counts,
-                # villages, outcomes, figures (counts, reply times, meetings)
-                (board(township.code), 0, 8),
+                # villages, outcomes, figures (counts, reply times, meetings), the years
+                (board(township.code), 0, 9),
                 # district, cold: the data stamp, district, township summary, townships,
-                # outcomes, figures (3)
-                (board(township.district.code), 0, 8),
+                # outcomes, figures (3), the years
+                (board(township.district.code), 0, 9),
             ]
             for url, warm, cold in cases:
                 with self.subTest(url=url, n=villages, cache="cold"), self.assertNumQueries(cold):
