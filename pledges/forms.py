@@ -1,7 +1,12 @@
+from dataclasses import dataclass
+from functools import cached_property
+
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms import inlineformset_factory
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lib.forms import DateInput
@@ -9,8 +14,68 @@ from lib.photos import PhotosField
 
 from .models import ChangeRequest, Escalation, PledgeList, Prohibition, Project
 
+# Notes, reasons, descriptions and answers: about a page of typing. Titles and names keep
+# their column's length.
+LONG_TEXT = 2000
+TOO_LONG = _("At most %(limit_value)d characters; you typed %(show_value)d.")
 
-class ProjectForm(forms.ModelForm):
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of a form's error summary: what is wrong, and the id of where to fix it."""
+
+    anchor: str
+    label: str
+    message: str
+
+    def __str__(self) -> str:
+        if not self.label:
+            return self.message
+        return gettext("%(label)s: %(message)s") % {"label": self.label, "message": self.message}
+
+
+def _limit_text(field: forms.CharField, limit: int) -> None:
+    """A maximum with a message that gives the limit and the length typed. The browser's
+    maxlength goes: it would cut a pasted text silently, where the server keeps the text on
+    the page with the message."""
+    field.max_length = limit
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(MaxLengthValidator(limit, message=TOO_LONG))
+    field.widget.attrs.pop("maxlength", None)
+    if isinstance(field.widget, forms.Textarea) and not field.help_text:
+        field.help_text = _("At most %(limit)s characters.") % {"limit": limit}
+
+
+class PledgeForm:
+    """What every pledges form does: a maximum on each text field, and an error summary
+    whose lines link to the fields (`error_links`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                _limit_text(field, field.max_length or LONG_TEXT)
+
+    def links_to_errors(self, heading: str = "") -> list[ErrorLink]:
+        """One line per error; `heading` (e.g. "Project 3") starts each line of a formset
+        row, whose own errors link to its fieldset (id = the form's prefix)."""
+        links = []
+        for name, errors in self.errors.items():
+            if name == NON_FIELD_ERRORS:
+                anchor, label = self.prefix or "", heading
+            else:
+                field = self[name]
+                anchor = field.auto_id
+                label = f"{heading} · {field.label}" if heading else str(field.label)
+            links.extend(ErrorLink(anchor, label, message) for message in errors)
+        return links
+
+    @cached_property
+    def error_links(self) -> list[ErrorLink]:
+        return self.links_to_errors()
+
+
+class ProjectForm(PledgeForm, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
@@ -38,10 +103,11 @@ class ProjectForm(forms.ModelForm):
         }
 
 
-class ProhibitionForm(forms.ModelForm):
+class ProhibitionForm(PledgeForm, forms.ModelForm):
     class Meta:
         model = Prohibition
         fields = ["number", "text"]
+        labels = {"text": _("Wording")}  # the row is already headed "Prohibition n"
         widgets = {"number": forms.NumberInput(attrs={"min": 1, "max": 99})}
 
 
@@ -49,6 +115,16 @@ class _NumberedFormSet(forms.BaseInlineFormSet):
     """Numbers unique within the list, and no more items than the list may have."""
 
     limit_setting = ""
+    heading = ""  # "Project %(n)s": how a row is named in the error summary
+
+    @cached_property
+    def error_links(self) -> list[ErrorLink]:
+        """The summary of the list editor: the set's own errors (linked to its heading,
+        id = the prefix), then each row's, named as the page names the row."""
+        links = [ErrorLink(self.prefix, "", message) for message in self.non_form_errors()]
+        for n, form in enumerate(self.forms, start=1):
+            links.extend(form.links_to_errors(self.heading % {"n": n}))
+        return links
 
     def clean(self):
         # Our checks first: the model formset's own uniqueness check raises and would hide
@@ -74,10 +150,12 @@ class _NumberedFormSet(forms.BaseInlineFormSet):
 
 class ProjectFormSet(_NumberedFormSet):
     limit_setting = "PLEDGE_PROJECT_COUNT"
+    heading = _("Project %(n)s")
 
 
 class ProhibitionFormSet(_NumberedFormSet):
     limit_setting = "PLEDGE_PROHIBITION_COUNT"
+    heading = _("Prohibition %(n)s")
 
 
 def project_formset(pledge_list: PledgeList, data=None):
@@ -121,7 +199,7 @@ def prohibition_formset(pledge_list: PledgeList, data=None):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PledgeForm, forms.Form):
     """The township's decision on a submitted list."""
 
     DECISIONS = [
@@ -139,19 +217,47 @@ class ReviewForm(forms.Form):
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.projects = projects
+        self.item_errors: dict[int, str] = {}
+
+    @property
+    def item_rows(self) -> list[tuple]:
+        """(project, field name, text, error) per project: the comment as typed when the
+        form comes back with errors, else the one saved."""
+        rows = []
+        for project in self.projects:
+            name = f"comment-{project.pk}"
+            text = self.data.get(name, "") if self.is_bound else project.review_comment
+            rows.append((project, name, text, self.item_errors.get(project.pk, "")))
+        return rows
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "return" and not data.get("comment", "").strip():
             self.add_error("comment", _("Say what the village should change."))
         # The feasibility comment typed beside each project (comment-<project id>).
-        data["item_comments"] = {
-            p.pk: self.data.get(f"comment-{p.pk}", "")[:2000] for p in self.projects
-        }
+        data["item_comments"] = {}
+        for project in self.projects:
+            text = self.data.get(f"comment-{project.pk}", "").strip()
+            if len(text) > LONG_TEXT:
+                self.item_errors[project.pk] = TOO_LONG % {
+                    "limit_value": LONG_TEXT,
+                    "show_value": len(text),
+                }
+            data["item_comments"][project.pk] = text
+        if self.item_errors:
+            raise ValidationError(_("A feasibility comment is too long; it is marked below."))
         return data
 
+    @cached_property
+    def error_links(self) -> list[ErrorLink]:
+        links = [link for link in self.links_to_errors() if link.anchor]
+        for project, name, _text, error in self.item_rows:
+            if error:
+                links.append(ErrorLink(name, f"{project.number}. {project.title}", error))
+        return links
 
-class ProgressForm(forms.Form):
+
+class ProgressForm(PledgeForm, forms.Form):
     percent_done = forms.IntegerField(
         label=_("Percent done"),
         min_value=0,
@@ -170,7 +276,7 @@ class ProgressForm(forms.Form):
     note = forms.CharField(
         label=_("What was done"),
         required=False,
-        max_length=2000,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photos = PhotosField(label=_("Photos"))
@@ -185,7 +291,7 @@ class ProgressForm(forms.Form):
         return data
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(PledgeForm, forms.Form):
     quantity_done = forms.DecimalField(
         label=_("Quantity done in total"),
         min_value=0,
@@ -195,17 +301,20 @@ class CompleteForm(forms.Form):
     )
     note = forms.CharField(
         label=_("What was done (evidence)"),
-        max_length=2000,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photos = PhotosField(label=_("Photos of the finished work"))
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(PledgeForm, forms.Form):
     DECISIONS = [("verify", _("Verified: strike it off")), ("send_back", _("Not done: send back"))]
     decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
     note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self):
@@ -215,7 +324,7 @@ class VerifyForm(forms.Form):
         return data
 
 
-class ChangeRequestForm(forms.ModelForm):
+class ChangeRequestForm(PledgeForm, forms.ModelForm):
     class Meta:
         model = ChangeRequest
         fields = [
@@ -235,14 +344,16 @@ class ChangeRequestForm(forms.ModelForm):
         }
 
 
-class DecideChangeForm(forms.Form):
+class DecideChangeForm(PledgeForm, forms.Form):
     approve = forms.TypedChoiceField(
         label=_("Decision"),
         coerce=lambda v: v == "yes",
         choices=[("yes", _("Approve")), ("no", _("Reject"))],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self):
         data = super().clean()
@@ -251,20 +362,20 @@ class DecideChangeForm(forms.Form):
         return data
 
 
-class EscalationForm(forms.ModelForm):
+class EscalationForm(PledgeForm, forms.ModelForm):
     class Meta:
         model = Escalation
         fields = ["problem", "need", "resources"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in fields}
 
 
-class AnswerEscalationForm(forms.Form):
+class AnswerEscalationForm(PledgeForm, forms.Form):
     ACTIONS = [("answer", _("Answer")), ("pass", _("Pass on to the district"))]
     action = forms.ChoiceField(
         label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect, initial="answer"
     )
     answer = forms.CharField(
-        label=_("Answer"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Answer"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def clean(self):

@@ -56,6 +56,7 @@ def log_in(page, base_url: str, username: str) -> None:
 
 
 def assert_fits_the_phone(page) -> None:
+    page.wait_for_load_state()  # the style sheets too: before them, wide lines do not wrap
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -80,6 +81,9 @@ def test_a_committee_member_reports_progress_with_a_photo_and_the_township_verif
     phone.get_by_label("用户名").fill("zhanghua")
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
+    # The landing is the work queue; the village's list is one tap away.
+    expect(phone.get_by_role("heading", name="待办", exact=True)).to_be_visible()
+    phone.get_by_role("link", name="本村清单").click()
     phone.wait_for_url(live_server.url + pledge_list.get_absolute_url())
     expect(phone.get_by_role("heading", name="龙江村 2026 年度承诺")).to_be_visible()
     assert_fits_the_phone(phone)
@@ -87,7 +91,7 @@ def test_a_committee_member_reports_progress_with_a_photo_and_the_township_verif
 
     # One tap to report progress on project 1, with a photo from the camera.
     phone.get_by_role("link", name="填报进展").first.click()
-    phone.get_by_label("完成进度(%)").fill("100")
+    phone.get_by_label("完成进度（%）").fill("100")
     phone.get_by_label("进展情况").fill("30盏路灯全部亮灯")
     phone.get_by_label("照片").set_input_files(str(photo))
     phone.get_by_role("button", name="填报进展").click()
@@ -95,9 +99,9 @@ def test_a_committee_member_reports_progress_with_a_photo_and_the_township_verif
     expect(phone.get_by_text("30盏路灯全部亮灯")).to_be_visible()
     assert_fits_the_phone(phone)
     phone.get_by_role("link", name="标记完成").click()
-    phone.get_by_label("完成情况(佐证)").fill("已验收")
+    phone.get_by_label("完成情况（佐证）").fill("已验收")
     phone.get_by_role("button", name="标记完成").click()
-    expect(phone.get_by_text("等待镇(街道)核实销号")).to_be_visible()
+    expect(phone.get_by_text("等待镇（街道）核实销号")).to_be_visible()
     phone.screenshot(path=str(tmp_path / "2-project.png"), full_page=True)
     project = pledge_list.projects.get(number=1)
     assert project.status == Project.Status.COMPLETED
@@ -107,7 +111,7 @@ def test_a_committee_member_reports_progress_with_a_photo_and_the_township_verif
     log_in(phone, live_server.url, "liqiang")
     phone.goto(live_server.url + project.get_absolute_url())
     phone.get_by_role("link", name="核实销号").click()
-    phone.get_by_label("核实完成,予以销号").check()
+    phone.get_by_label("核实完成，予以销号").check()
     phone.get_by_role("button", name="核实项目").click()
     expect(phone.get_by_text("已核实销号。")).to_be_visible()
     project.refresh_from_db()
@@ -134,7 +138,7 @@ def test_the_list_editor_fits_a_phone(live_server, phone):
     phone.locator("#id_projects-0-planned_start").fill("2026-05-01")
     phone.locator("#id_projects-0-planned_finish").fill("2026-04-01")
     phone.get_by_role("button", name="保存草稿").click()
-    expect(phone.get_by_text("结束日期早于开始日期")).to_be_visible()
+    expect(phone.locator(".field .error", has_text="结束日期早于开始日期")).to_be_visible()
     assert phone.locator("#id_projects-0-title").input_value() == "安装太阳能路灯"
     assert_fits_the_phone(phone)
 
@@ -188,7 +192,7 @@ def test_the_board_loads_search_finds_a_village_and_the_poster_prints_on_a4(
     assert_fits_the_phone(phone)
     phone.screenshot(path=str(artifacts / "board-district.png"), full_page=True)
 
-    phone.get_by_label("查找村(社区)").fill("longjiang")
+    phone.get_by_label("查找村（社区）").fill("longjiang")
     phone.get_by_role("button", name="搜索").click()
     phone.get_by_role("link", name=re.compile("龙江村")).click()
     expect(phone.get_by_role("heading", name=f"龙江村 {year} 年度承诺")).to_be_visible()
