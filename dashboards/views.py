@@ -1,49 +1,56 @@
-"""Where each person lands after logging in: `/` sends them to their role's page; the
-district's overview and the township's dashboard gather what waits for them from every app
-(lists and projects, problems passed up, suggestions, residents' challenges and reports)."""
+"""Where each person lands after logging in: `/` is their work queue (待办) for every place
+they hold a role in; the district's overview and the township's dashboard show the year's
+figures, one tap from the queue."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from lib.year_nav import working_year, year_nav
 from lib.years import year_param
-from pledges.models import Escalation, PledgeList
+from pledges.models import ChangeRequest, Escalation, PledgeList
+from pledges.work import year_to_open
 from residents.models import open_counts
 from suggestions.models import Suggestion
 from villages.access import get_district_for_user, get_township_for_user
-from villages.models import Membership, Village
+from villages.models import Village
 
-ROLE_HOME = {
-    Membership.Role.DISTRICT_ADMIN: "dashboards:district_overview",
-    Membership.Role.TOWNSHIP_CADRE: "dashboards:township_dashboard",
-    Membership.Role.VILLAGE_COMMITTEE: "pledges:village_list",
-    Membership.Role.REVIEWER: "pledges:village_list",
-}
+from .queue import work_for
 
 
 @require_GET
 def home(request):
-    """Send each person to their own place: one membership → straight to its working page."""
+    """The landing page after logging in: what waits for the person in each of their places
+    (待办), soonest due first, each line one tap from the page that does it."""
     if not request.user.is_authenticated:
         return redirect("board:board")
-    memberships = list(Membership.objects.filter(user=request.user).with_places())
-    targets = {(ROLE_HOME[m.role], m.place.code) for m in memberships}
-    if len(targets) == 1:
-        view_name, code = targets.pop()
-        return redirect(view_name, code=code)
-    for membership in memberships:
-        membership.url = redirect(ROLE_HOME[membership.role], code=membership.place.code).url
-    return render(request, "dashboards/home.html", {"memberships": memberships})
+    today = timezone.localdate()
+    places = work_for(request.user, today)
+    return render(request, "dashboards/home.html", {"places": places, "today": today})
+
+
+def _years(lists, request, status: str, note: str) -> tuple[int, list[dict]]:
+    """The year asked for (or the working year) and the switcher, each year noting how many
+    lists wait in `status`."""
+    rows = lists.years_waiting(status)
+    this_year = timezone.localdate().year
+    year = year_param(request, default=working_year([y for y, _n in rows], this_year))
+    notes = [(y, note % {"n": n} if n else "") for y, n in rows]
+    return year, year_nav(notes, year)
 
 
 @login_required
 @require_GET
 def district_overview(request, code: str):
     district = get_district_for_user(request, code)
-    year = year_param(request)
+    lists = PledgeList.objects.in_district(district)
+    year, year_links = _years(lists, request, PledgeList.Status.SUBMITTED, _("%(n)s to review"))
     context = {
         "district": district,
         "year": year,
+        "year_links": year_links,
         "townships": PledgeList.objects.township_summary(district=district, year=year),
         "escalations": Escalation.objects.visible_to(request.user)
         .open_for_district(district)
@@ -51,7 +58,8 @@ def district_overview(request, code: str):
         "figures": Suggestion.objects.figures(
             year=year, villages=Village.objects.in_district(district)
         ),
-        "can_open_year": request.user.has_perm("pledges.open_year", district),
+        "year_to_open": request.user.has_perm("pledges.open_year", district)
+        and year_to_open(district, timezone.localdate()),
     }
     return render(request, "dashboards/district_overview.html", context)
 
@@ -60,16 +68,21 @@ def district_overview(request, code: str):
 @require_GET
 def township_dashboard(request, code: str):
     township = get_township_for_user(request, code)
-    year = year_param(request)
+    lists = PledgeList.objects.in_township(township)
+    year, year_links = _years(lists, request, PledgeList.Status.SUBMITTED, _("%(n)s to review"))
     rows, totals = PledgeList.objects.visible_to(request.user).township_rows(township, year)
     context = {
         "township": township,
         "year": year,
+        "year_links": year_links,
         "rows": rows,
         "totals": totals,
         "escalations": Escalation.objects.visible_to(request.user)
         .open_for_township(township)
         .with_project(),
+        "changes": ChangeRequest.objects.pending()
+        .filter(project__pledge_list__village__township=township)
+        .select_related("project__pledge_list__village"),
         "residents_open": open_counts(township),
     }
     return render(request, "dashboards/township_dashboard.html", context)

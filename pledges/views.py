@@ -7,15 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lib.forms import bound, status_for
+from lib.year_nav import year_nav
 from lib.years import year_param
 from villages.access import get_district_for_user, get_township_for_user, get_village_for_user
 
-from . import services
+from . import services, work
 from .access import (
     get_change_request_for_user,
     get_escalation_for_user,
@@ -35,7 +37,7 @@ from .forms import (
     project_formset,
 )
 from .models import PROJECT_STATES, UNITS, PledgeList, Project
-from .timeline import project_timeline
+from .timeline import pledge_list_timeline, project_timeline
 
 
 def _project_form(request, project, form, title: str, **extra):
@@ -45,17 +47,24 @@ def _project_form(request, project, form, title: str, **extra):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def open_year(request, code: str):
+    """Open the coming year for every village, after a page that says what it will do."""
     district = get_district_for_user(request, code, perm="pledges.open_year")
-    year = year_param(request)
-    created = services.pledge_list_open_year(
-        district=district, year=year, by=request.user, carry_over="carry_over" in request.POST
-    )
-    messages.success(
-        request, _("%(year)s opened: %(count)s new draft lists.") % {"year": year, "count": created}
-    )
-    return redirect(f"{reverse('dashboards:district_overview', args=[code])}?year={year}")
+    year = work.year_to_open(district, timezone.localdate())
+    overview = reverse("dashboards:district_overview", args=[code])
+    if year is None or year_param(request, default=year) != year:
+        messages.info(request, _("Only the coming year can be opened, once this year is open."))
+        return redirect(overview)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        created = services.pledge_list_open_year(
+            district=district, year=year, by=request.user, carry_over="carry_over" in request.POST
+        )
+        text = _("%(year)s opened: %(count)s new draft lists.")
+        messages.success(request, text % {"year": year, "count": created})
+        return redirect(f"{overview}?year={year}")
+    context = {"district": district, "figures": work.open_year_figures(district, year)}
+    return render(request, "pledges/open_year_confirm.html", context)
 
 
 @login_required
@@ -74,6 +83,11 @@ def township_projects(request, code: str):
     if request.GET.get("village"):
         projects = projects.filter(pledge_list__village__code=request.GET["village"])
     context = {"township": township, "year": year, "state": state, "projects": projects}
+    years = PledgeList.objects.in_township(township).years_waiting(PledgeList.Status.SUBMITTED)
+    query = f"&state={state}" if state else ""
+    context["year_links"] = year_nav(
+        [(y, "") for y, _n in years], year, url=lambda y: f"?year={y}{query}"
+    )
     return render(request, "pledges/township_projects.html", {**context, "states": PROJECT_STATES})
 
 
@@ -82,8 +96,9 @@ def township_projects(request, code: str):
 def village_list(request, code: str):
     """A village's list for the year: the committee's "my projects" page."""
     village = get_village_for_user(request, code)
-    year = year_param(request)
-    pledge_list = PledgeList.objects.filter(village=village, year=year).first()
+    lists = {pledge_list.year: pledge_list for pledge_list in village.pledge_lists.all()}
+    year = year_param(request, default=PledgeList.working_year(lists.values()))
+    pledge_list = lists.get(year)
     if pledge_list is not None:
         return redirect("pledges:pledge_list_detail", pk=pledge_list.pk)
     may_start = request.user.has_perm(
@@ -92,7 +107,8 @@ def village_list(request, code: str):
     if request.method == "POST" and may_start:
         pledge_list, _created = PledgeList.objects.get_or_create(village=village, year=year)
         return redirect("pledges:pledge_list_edit", pk=pledge_list.pk)
-    context = {"village": village, "year": year, "may_start": may_start}
+    year_links = year_nav([(y, "") for y in lists], year)
+    context = {"village": village, "year": year, "may_start": may_start, "year_links": year_links}
     return render(request, "pledges/village_no_list.html", context)
 
 
@@ -102,9 +118,11 @@ def pledge_list_detail(request, pk: int):
     pledge_list = get_pledge_list_for_user(request, pk)
     may = request.user.has_perm
     reviewing = may("pledges.review_pledge_list", pledge_list)
+    projects = list(pledge_list.projects.with_photos())
     context = {
         "pledge_list": pledge_list,
-        "projects": pledge_list.projects.with_photos(),
+        "projects": projects,
+        "commented_projects": [project for project in projects if project.review_comment],
         "prohibitions": pledge_list.prohibitions.all(),
         "can_edit": may("pledges.change_pledge_list", pledge_list),
         "can_review": reviewing and pledge_list.status == PledgeList.Status.SUBMITTED,
@@ -112,8 +130,20 @@ def pledge_list_detail(request, pk: int):
         "can_report": may("pledges.add_progress", pledge_list),
         "can_verify": may("pledges.verify_project", pledge_list),
         "can_see_suggestions": may("suggestions.view_suggestion", pledge_list.village),
+        "year_links": _village_years(pledge_list),
+        "history": pledge_list_timeline(pledge_list),
     }
     return render(request, "pledges/pledge_list_detail.html", context)
+
+
+def _village_years(pledge_list: PledgeList) -> list[dict]:
+    """The village's other years, a list still to draft or revise marked as such."""
+    village_url = reverse("pledges:village_list", args=[pledge_list.village.code])
+    rows = [
+        (other.year, other.get_status_display() if other.is_editable else "")
+        for other in pledge_list.village.pledge_lists.all()
+    ]
+    return year_nav(rows, pledge_list.year, url=lambda year: f"{village_url}?year={year}")
 
 
 @login_required
@@ -151,13 +181,23 @@ def pledge_list_carry_over(request, pk: int):
     if pledge_list.status != PledgeList.Status.DRAFT:
         messages.error(request, _("Only a draft list can take projects carried over."))
         return redirect("pledges:pledge_list_edit", pk=pk)
-    count = services.pledge_list_carry_over(pledge_list=pledge_list, by=request.user)
+    result = services.pledge_list_carry_over(pledge_list=pledge_list, by=request.user)
     text = ngettext(
         "%(count)s unfinished project carried over from last year.",
         "%(count)s unfinished projects carried over from last year.",
-        count,
+        result,
     )
-    messages.success(request, text % {"count": count})
+    messages.success(request, text % {"count": result})
+    if waiting := result.awaiting_verification:
+        text = ngettext(
+            "%(count)s project is completed and waiting for the township's verification: "
+            "not carried over (%(titles)s).",
+            "%(count)s projects are completed and waiting for the township's verification: "
+            "not carried over (%(titles)s).",
+            len(waiting),
+        )
+        titles = "、".join(project.title for project in waiting)
+        messages.warning(request, text % {"count": len(waiting), "titles": titles})
     return redirect("pledges:pledge_list_edit", pk=pk)
 
 

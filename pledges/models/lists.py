@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lib.transitions import conditional_move
+from lib.year_nav import working_year
 from lib.years import YEAR_MAX, YEAR_MIN
 from villages.models import Township, Village, visible_in_scope
 
@@ -56,6 +57,16 @@ class PledgeListQuerySet(models.QuerySet):
 
     def published(self):
         return self.filter(status=PledgeList.Status.PUBLISHED)
+
+    def years_waiting(self, status: str) -> list[tuple[int, int]]:
+        """(year, how many of these lists are in `status`) for every year they cover, for the
+        year switcher's notes. One query."""
+        rows = (
+            self.values("year")
+            .annotate(waiting=Count("id", filter=Q(status=status)))
+            .order_by("year")
+        )
+        return [(row["year"], row["waiting"]) for row in rows]
 
     def township_rows(self, township, year: int) -> tuple[list, dict]:
         """The township dashboard's table: (village, its list with `with_project_counts` or
@@ -160,6 +171,16 @@ class PledgeList(models.Model):
         totals["list_count"] = len(pledge_lists)
         totals["published_count"] = sum(pl.is_public for pl in pledge_lists)
         return totals
+
+    @staticmethod
+    def working_year(pledge_lists) -> int:
+        """The year a village's page opens on: a list the committee still has to draft or
+        revise, else this year (or the nearest year that has a list)."""
+        pledge_lists = list(pledge_lists)
+        unfinished = [pl.year for pl in pledge_lists if pl.is_editable]
+        if unfinished:
+            return max(unfinished)
+        return working_year([pl.year for pl in pledge_lists], timezone.localdate().year)
 
     @property
     def is_editable(self) -> bool:
@@ -305,6 +326,18 @@ class ProjectQuerySet(models.QuerySet):
     def outcome_rows(self) -> list[dict]:
         """`outcomes()` with each category's label, ready for a template."""
         return [{**row, "category": Category(row["category"]).label} for row in self.outcomes()]
+
+    def left_from(self, *, year: int, village_ids):
+        """What a carry-over into the next year looks at: the projects of `year`'s published
+        lists of these villages that are not struck off, planned or in progress (carried) or
+        completed and waiting for verification (not carried: the township verifies them
+        first, see services.pledge_list_carry_over)."""
+        return self.filter(
+            pledge_list__year=year,
+            pledge_list__status=PledgeList.Status.PUBLISHED,
+            pledge_list__village_id__in=village_ids,
+            status__in=[*Project.ACTIVE, Project.Status.COMPLETED],
+        ).select_related("pledge_list__village")
 
     def filter_by_state(self, state: str):
         """The filters the dashboard numbers link to (see PROJECT_STATES)."""

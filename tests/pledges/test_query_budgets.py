@@ -36,8 +36,8 @@ class DashboardBudgetTests(TestCase):
             url = reverse("dashboards:township_dashboard", args=[township.code])
             # session, user, township + district, memberships (scope),
             # lists with project counts, villages, open escalations with their projects,
-            # residents' open challenges, open reports
-            with self.subTest(villages=villages), self.assertNumQueries(9):
+            # residents' open challenges, open reports, the year switcher, pending changes
+            with self.subTest(villages=villages), self.assertNumQueries(11):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["rows"]), villages + 1)
             self.assertEqual(response.context["totals"]["project_count"], villages * 10)
@@ -51,8 +51,9 @@ class DashboardBudgetTests(TestCase):
             url = reverse("dashboards:district_overview", args=[township.district.code])
             # session, user, district, memberships (scope),
             # per-township list summary, townships with village counts, district escalations,
-            # suggestion figures (counts, reply times, meetings)
-            with self.subTest(villages=villages), self.assertNumQueries(10):
+            # suggestion figures (counts, reply times, meetings), the year switcher,
+            # the years already open
+            with self.subTest(villages=villages), self.assertNumQueries(12):
                 self.client.get(url)
 
     def test_the_filtered_project_list(self):
@@ -60,8 +61,9 @@ class DashboardBudgetTests(TestCase):
             township, cadre = self.build(villages)
             self.client.force_login(cadre)
             url = reverse("pledges:township_projects", args=[township.code]) + "?year=2026"
-            # session, user, township + district, memberships (scope), projects with lists
-            with self.subTest(villages=villages), self.assertNumQueries(5):
+            # session, user, township + district, memberships (scope), projects with lists,
+            # the year switcher
+            with self.subTest(villages=villages), self.assertNumQueries(6):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["projects"]), villages * 10)
 
@@ -97,8 +99,9 @@ class ListPagesBudgetTests(TestCase):
                     )
             url = pledge_list.get_absolute_url()
             # session, user, list with village tree, memberships (scope),
-            # projects, their updates, the updates' photos, prohibitions
-            with self.subTest(updates=updates), self.assertNumQueries(8):
+            # projects, their updates, the updates' photos, prohibitions, the village's years,
+            # the list's history
+            with self.subTest(updates=updates), self.assertNumQueries(10):
                 self.client.get(url)
 
     def test_the_project_page(self):
