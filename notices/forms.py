@@ -2,7 +2,7 @@ from django import forms
 from django.template import TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
-from residents.forms import explain_limits
+from lib.forms import limit_texts
 
 from .content import check_template, default_template
 from .models import TownshipNoticeSettings, VillageNoticeSettings, validate_period
@@ -65,7 +65,7 @@ class TownshipNoticeSettingsForm(_RobotSecretMixin, forms.ModelForm):
         self.fields["template"].help_text = _(
             "Leave empty to use the standard template. At most 4000 characters."
         )
-        explain_limits(self)
+        limit_texts(self)
 
     def clean_template(self) -> str:
         text = self.cleaned_data["template"].replace("\r\n", "\n")
@@ -114,7 +114,7 @@ class VillageNoticeSettingsForm(_RobotSecretMixin, forms.ModelForm):
         self.fields["emails"].help_text = _(
             "One or more, separated by commas or new lines. At most 1000 characters."
         )
-        explain_limits(self)
+        limit_texts(self)
 
     def clean(self):
         cleaned = super().clean()

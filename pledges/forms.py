@@ -4,12 +4,11 @@ from functools import cached_property
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxLengthValidator
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from lib.forms import DateInput
+from lib.forms import TOO_LONG, DateInput, limit_texts
 from lib.photos import PhotosField
 
 from .models import ChangeRequest, Escalation, PledgeList, Prohibition, Project
@@ -17,7 +16,6 @@ from .models import ChangeRequest, Escalation, PledgeList, Prohibition, Project
 # Notes, reasons, descriptions and answers: about a page of typing. Titles and names keep
 # their column's length.
 LONG_TEXT = 2000
-TOO_LONG = _("At most %(limit_value)d characters; you typed %(show_value)d.")
 
 
 @dataclass(frozen=True)
@@ -34,27 +32,16 @@ class ErrorLink:
         return gettext("%(label)s: %(message)s") % {"label": self.label, "message": self.message}
 
 
-def _limit_text(field: forms.CharField, limit: int) -> None:
-    """A maximum with a message that gives the limit and the length typed. The browser's
-    maxlength goes: it would cut a pasted text silently, where the server keeps the text on
-    the page with the message."""
-    field.max_length = limit
-    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
-    field.validators.append(MaxLengthValidator(limit, message=TOO_LONG))
-    field.widget.attrs.pop("maxlength", None)
-    if isinstance(field.widget, forms.Textarea) and not field.help_text:
-        field.help_text = _("At most %(limit)s characters.") % {"limit": limit}
-
-
 class PledgeForm:
     """What every pledges form does: a maximum on each text field, and an error summary
     whose lines link to the fields (`error_links`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_texts(self, default=LONG_TEXT)
         for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                _limit_text(field, field.max_length or LONG_TEXT)
+            if isinstance(field.widget, forms.Textarea) and not field.help_text:
+                field.help_text = _("At most %(limit)s characters.") % {"limit": field.max_length}
 
     def links_to_errors(self, heading: str = "") -> list[ErrorLink]:
         """One line per error; `heading` (e.g. "Project 3") starts each line of a formset

@@ -1,38 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from lib.contacts import ContactField
-from lib.forms import RobotTrap
+from lib.forms import RobotTrap, limit_texts
 from lib.photos import validate_photo
 
 from .models import TEXT_MAX
-
-
-class TextLimit(MaxLengthValidator):
-    """The limit of a long text, said with both numbers: how long it may be, how long it is."""
-
-    message = ngettext_lazy(
-        "At most %(limit_value)d character: this text has %(show_value)d. Please shorten it.",
-        "At most %(limit_value)d characters: this text has %(show_value)d. Please shorten it.",
-        "limit_value",
-    )
-
-
-def explain_limits(form: forms.BaseForm) -> None:
-    """Every text area of `form` keeps its limit on the server, with TextLimit's message, but
-    loses the browser's maxlength: a browser cuts a pasted text short without a word, and
-    the page could no longer give back what was typed."""
-    for field in form.fields.values():
-        if not isinstance(field.widget, forms.Textarea) or not getattr(field, "max_length", None):
-            continue
-        field.validators = [
-            TextLimit(field.max_length) if isinstance(v, MaxLengthValidator) else v
-            for v in field.validators
-        ]
-        field.widget.attrs.pop("maxlength", None)
 
 
 class FollowForm(RobotTrap):
@@ -62,7 +36,7 @@ class ResidentPostForm(RobotTrap):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        explain_limits(self)
+        limit_texts(self)
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
@@ -97,7 +71,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = choices
-        explain_limits(self)
+        limit_texts(self)
 
     @property
     def wants_change(self) -> bool:

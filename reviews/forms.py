@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import LongText
+
 from .models import AnnualReview, Invitation, Rating
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -12,15 +14,8 @@ PEOPLE_MAX_LENGTH = 5000  # about 200 reviewers a time: more than any village in
 
 
 def text(max_length: int, **kwargs) -> forms.CharField:
-    """A text field with its maximum said plainly when it is passed (the browser's maxlength
-    stops typing, not pasting or an old browser); the typed text stays on the page."""
-    messages = {
-        "max_length": _(
-            "At most %(limit_value)d characters, please: this has %(show_value)d. "
-            "Shorten it and save again."
-        )
-    }
-    return forms.CharField(max_length=max_length, error_messages=messages, **kwargs)
+    """A text field whose maximum is said plainly when passed; the typed text stays."""
+    return LongText(max_length=max_length, **kwargs)
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -1,33 +1,15 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from lib.contacts import ContactField
-from lib.forms import DateInput, RobotTrap
+from lib.forms import DateInput, LongText, RobotTrap, limit_texts
 from pledges.models import Project
 
 from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
 
 phone_validator = RegexValidator(r"^[0-9+\- ]{5,20}$", _("Enter a phone number (digits only)."))
-
-
-class LongText(forms.CharField):
-    """A long text with a maximum. The error says the maximum and the length typed, and the
-    page shows the text again; the browser is not told the maximum, because it would cut a
-    pasted text short without a word."""
-
-    default_error_messages = {
-        "max_length": _(
-            "At most %(limit_value)d characters; this text has %(show_value)d. Shorten it and "
-            "send it again: what you wrote is kept."
-        )
-    }
-
-    def widget_attrs(self, widget) -> dict:
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        return attrs
 
 
 class PublicSuggestionForm(RobotTrap):
@@ -108,13 +90,11 @@ class MeetingForm(forms.ModelForm):
         model = Meeting
         fields = ["date", "kind", "attendance", "notes"]
         widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
-        field_classes = {"notes": LongText}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The model's notes have no maximum; the form gives one.
-        self.fields["notes"].max_length = self.NOTES_MAX
-        self.fields["notes"].validators.append(MaxLengthValidator(self.NOTES_MAX))
+        self.fields["notes"].max_length = self.NOTES_MAX  # the model's notes have none
+        limit_texts(self)
 
     def clean_suggestions(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["suggestions"].splitlines()]

@@ -99,7 +99,7 @@ class ErrorSummaryTests(FormsTestCase):
         )
         self.assertContains(response, "项目 4 · 计划完成：结束日期早于开始日期。", status_code=400)
         self.assertContains(
-            response, "不准事项 2 · 内容：最多 200 个字，您输入了 201 个字。", status_code=400
+            response, "不准事项 2 · 内容：最多 200 个字，这段文字有 201 个字", status_code=400
         )
 
     def test_every_link_of_the_summary_leads_to_an_element_of_the_page(self):
@@ -141,7 +141,7 @@ class TextLimitTests(FormsTestCase):
     def test_the_message_gives_the_limit_and_the_length_typed(self):
         form = EscalationForm({"problem": too_long()})
         self.assertFalse(form.is_valid())
-        self.assertEqual(form.errors["problem"], ["最多 2000 个字，您输入了 2001 个字。"])
+        self.assertEqual(form.errors["problem"], ["最多 2000 个字，这段文字有 2001 个字"])
 
     def test_the_browser_does_not_cut_a_pasted_text_silently(self):
         html = str(ProjectForm()["title"]) + str(ProgressForm()["note"])
@@ -156,7 +156,7 @@ class TextLimitTests(FormsTestCase):
         response = self.client.post(
             reverse("pledges:project_progress", args=[project.pk]), {"note": note}
         )
-        self.assertContains(response, "最多 2000 个字，您输入了 2006 个字。", status_code=400)
+        self.assertContains(response, "最多 2000 个字，这段文字有 2006 个字", status_code=400)
         self.assertContains(response, note, status_code=400)
         self.assertFalse(project.updates.exists())
 
@@ -169,7 +169,7 @@ class TextLimitTests(FormsTestCase):
             reverse("pledges:project_escalate", args=[project.pk]),
             {"problem": "缺水泥", "need": need},
         )
-        self.assertContains(response, "您输入了 2005 个字", status_code=400)
+        self.assertContains(response, "这段文字有 2005 个字", status_code=400)
         self.assertContains(response, need, status_code=400)
         self.assertFalse(Escalation.objects.exists())
 
@@ -181,7 +181,7 @@ class TextLimitTests(FormsTestCase):
             reverse("pledges:pledge_list_edit", args=[pledge_list.pk]),
             editor_data(pledge_list, **{"projects-0-title": title}),
         )
-        self.assertContains(response, "最多 100 个字，您输入了 103 个字。", status_code=400)
+        self.assertContains(response, "最多 100 个字，这段文字有 103 个字", status_code=400)
         self.assertContains(response, title, status_code=400)
 
     def test_a_too_long_feasibility_comment_is_refused_not_cut(self):
@@ -193,7 +193,7 @@ class TextLimitTests(FormsTestCase):
             reverse("pledges:pledge_list_review", args=[pledge_list.pk]),
             {"decision": "return", "comment": "请修改", f"comment-{project.pk}": comment},
         )
-        self.assertContains(response, "最多 2000 个字，您输入了 2004 个字。", status_code=400)
+        self.assertContains(response, "最多 2000 个字，这段文字有 2004 个字", status_code=400)
         self.assertContains(response, comment, status_code=400)
         self.assertIn(f"#comment-{project.pk}", _Page(response.content.decode()).summary_links)
         pledge_list.refresh_from_db()

@@ -53,8 +53,8 @@ class BallotWordsTests(TestCase):
         data[f"project_{project.pk}_comment"] = long_note
         with frozen(local(2026, 12, 6, 9, 0)):
             response = self.client.post(ballot_url(self.review, self.token), data)
-        self.assertContains(response, "最多 1000 个字，现在有 1001 个字", status_code=400)
-        self.assertContains(response, "最多 200 个字，现在有 202 个字", status_code=400)
+        self.assertContains(response, "最多 1000 个字，这段文字有 1001 个字", status_code=400)
+        self.assertContains(response, "最多 200 个字，这段文字有 202 个字", status_code=400)
         self.assertContains(response, "有些意见太长", status_code=400)
         self.assertContains(response, long_comment, status_code=400)
         self.assertContains(response, long_note, status_code=400)
@@ -75,7 +75,7 @@ class TownshipFormWordsTests(TestCase):
         text = "通报" * 1001
         url = reverse("reviews:review_publish", args=[self.review.pk])
         response = self.client.post(url, {"announcement": text, "confirmed": "1"})
-        self.assertContains(response, "最多 2000 个字，现在有 2002 个字", status_code=400)
+        self.assertContains(response, "最多 2000 个字，这段文字有 2002 个字", status_code=400)
         self.assertContains(response, text, status_code=400)
         self.review.refresh_from_db()
         self.assertEqual(self.review.status, Status.CLOSED)

@@ -104,7 +104,7 @@ class ResidentTests(VillageWithList):
         url = reverse("suggestions:suggest", args=[self.village.code])
         self.assertNotContains(self.client.get(url), 'maxlength="1000"')  # no silent cut
         response = self.client.post(url, public_post(text="路" * 1001))
-        self.assertContains(response, "最多 1000 字，这段文字有 1001 字", status_code=400)
+        self.assertContains(response, "最多 1000 个字，这段文字有 1001 个字", status_code=400)
         self.assertContains(response, "路" * 1001, status_code=400)
 
     def test_script_tags_are_shown_as_text(self):
@@ -254,14 +254,14 @@ class CommitteeTests(VillageWithList):
         self.assertContains(
             response, "第 2 行有 1002 字，每条意见建议最多 1000 字", status_code=400
         )
-        self.assertContains(response, "最多 1000 字，这段文字有 1001 字", status_code=400)
+        self.assertContains(response, "最多 1000 个字，这段文字有 1001 个字", status_code=400)
         self.assertContains(response, long_line, status_code=400)
         suggestion = self.suggestion()
         reply = "答" * 2001
         response = self.client.post(
             suggestion.get_absolute_url(), {"action": "not_adopted", "reply": reply}
         )
-        self.assertContains(response, "最多 2000 字，这段文字有 2001 字", status_code=400)
+        self.assertContains(response, "最多 2000 个字，这段文字有 2001 个字", status_code=400)
         self.assertContains(response, reply, status_code=400)
 
     def test_the_inbox_links_to_answering_several_with_a_standard_reply(self):
