@@ -259,7 +259,7 @@ def test_with_the_broker_down_pages_and_the_command_answer_and_nothing_is_lost(t
         status, html, seconds = _open(
             opener,
             base + reverse("notices:send_now", args=[township.code]),
-            {"period": PERIOD, "csrfmiddlewaretoken": token},
+            {"period": PERIOD, "confirmed": "1", "csrfmiddlewaretoken": token},
         )
         assert (status, seconds < 10) == (200, True)  # the redirect, followed
         assert "发送队列暂时不可用" in html

@@ -141,7 +141,8 @@ class TextLimitTests(FormsTestCase):
     def test_the_message_gives_the_limit_and_the_length_typed(self):
         form = EscalationForm({"problem": too_long()})
         self.assertFalse(form.is_valid())
-        self.assertEqual(form.errors["problem"], ["最多 2000 个字，这段文字有 2001 个字"])
+        [error] = form.errors["problem"]
+        self.assertEqual(error, "最多 2000 个字，这段文字有 2001 个字，请删减后再提交。")
 
     def test_the_browser_does_not_cut_a_pasted_text_silently(self):
         html = str(ProjectForm()["title"]) + str(ProgressForm()["note"])
