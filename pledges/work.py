@@ -66,8 +66,9 @@ def _list_line(pledge_list: PledgeList) -> WorkItem:
 
 
 def _project_line(project: Project, today: datetime.date) -> WorkItem | None:
-    """A finish coming up or past, or a monthly report that falls due within a week."""
-    url = reverse("pledges:project_detail", args=[project.pk])
+    """A finish coming up or past, or a monthly report that falls due within a week: one tap
+    to the progress form (which links back to the project and its "mark done")."""
+    url = reverse("pledges:project_progress", args=[project.pk])
     detail = f"{project.pledge_list.year} · {project.number}. {project.title}"
     if project.planned_finish and project.planned_finish <= today + datetime.timedelta(
         days=FINISH_SOON_DAYS

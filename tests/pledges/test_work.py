@@ -69,11 +69,15 @@ class VillageWorkTests(TestCase):
         ProgressUpdate.objects.create(project=stale, date=datetime.date(2026, 10, 1))
         ProjectFactory(pledge_list=published, status=Project.Status.VERIFIED)
         lines = {line.url: line for line in village_work(self.village, TODAY)}
-        self.assertEqual(lines[finishing.get_absolute_url()].kind, "finish")
-        self.assertEqual(lines[finishing.get_absolute_url()].due, datetime.date(2026, 12, 5))
-        self.assertEqual(lines[stale.get_absolute_url()].kind, "report")
-        self.assertEqual(lines[stale.get_absolute_url()].due, datetime.date(2026, 10, 31))
-        self.assertNotIn(reported.get_absolute_url(), lines)
+
+        def form(project):
+            return reverse("pledges:project_progress", args=[project.pk])
+
+        self.assertEqual(lines[form(finishing)].kind, "finish")
+        self.assertEqual(lines[form(finishing)].due, datetime.date(2026, 12, 5))
+        self.assertEqual(lines[form(stale)].kind, "report")
+        self.assertEqual(lines[form(stale)].due, datetime.date(2026, 10, 31))
+        self.assertNotIn(form(reported), lines)
         self.assertEqual(len(lines), 2)
 
     def test_two_queries_whatever_the_number_of_projects(self):
