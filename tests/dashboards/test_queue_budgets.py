@@ -17,6 +17,7 @@ from tests.factories import (
     TownshipFactory,
     VillageFactory,
 )
+from tests.reviews.factories import make_review
 from villages.models import Membership
 
 Role = Membership.Role
@@ -92,3 +93,14 @@ class LandingBudgetTests(TestCase):
                 # townships (behind)
                 items = self.landing(user, 3 + 2 + 2)
                 self.assertEqual(len(items), 2 * size)
+
+    def test_the_reviewer_landing(self):
+        for size in (1, 4):
+            with self.subTest(size=size):
+                village = VillageFactory()
+                for n in range(size):
+                    make_review(village, year=2010 + n)
+                user = MembershipFactory(role=Role.REVIEWER, village=village).user
+                # + the user's scope, the reviews open or announced
+                items = self.landing(user, 3 + 2)
+                self.assertEqual(len(items), size)
