@@ -21,8 +21,10 @@ from django_ratelimit.decorators import ratelimit
 from lib.forms import bound, status_for
 from lib.qr import qr_svg
 from lib.spreadsheets import table_download
+from lib.year_nav import year_nav
 from lib.years import year_param
 from pledges.access import get_pledge_list_for_user
+from pledges.models import PledgeList
 from villages.access import get_township_for_user, get_village_for_user
 from villages.models import District, Township, Village
 
@@ -72,12 +74,14 @@ def township_reviews(request, code: str):
     township = get_township_for_user(request, code)
     year = review_year(request)
     rows = AnnualReview.objects.township_rows(township, year)
+    years = PledgeList.objects.in_township(township).published().years_waiting("")
     return render(
         request,
         "reviews/township_reviews.html",
         {
             "township": township,
             "year": year,
+            "year_links": year_nav([(y, "") for y, _n in years], year),
             "rows": rows,
             "can_manage": request.user.has_perm("reviews.manage_review", township),
         },

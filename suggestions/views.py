@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import ratelimits
 from lib.forms import bound, status_for
+from lib.year_nav import year_nav
 from lib.years import year_param
 from villages.access import get_township_for_user, get_village_for_user
 from villages.models import Village
@@ -238,9 +239,11 @@ def township_suggestions(request, code: str):
     """Every village's backlog in the township, and the township's figures for the year."""
     township = get_township_for_user(request, code, perm="suggestions.view_suggestion_backlog")
     year = year_param(request)
+    years = Suggestion.objects.in_township(township).values_list("year", flat=True).distinct()
     context = {
         "township": township,
         "year": year,
+        "year_links": year_nav([(y, "") for y in years.order_by("year")], year),
         "villages": Suggestion.objects.villages_by_backlog(township),
         "figures": Suggestion.objects.figures(year=year, villages=township.villages.all()),
     }

@@ -66,8 +66,8 @@ class TownshipPagesBudgetTests(TestCase):
             self.client.force_login(cadre)
             url = reverse("reviews:township_reviews", args=[township.code]) + "?year=2025"
             # session, user, township + district, memberships (scope),
-            # published lists, reviews with turnout, villages
-            with self.subTest(villages=villages), self.assertNumQueries(7):
+            # published lists, reviews with turnout, villages, the years (switcher)
+            with self.subTest(villages=villages), self.assertNumQueries(8):
                 response = self.client.get(url)
             self.assertEqual(len(response.context["rows"]), villages + 1)
 
