@@ -25,3 +25,14 @@ class WorkItem:
 def in_order(items) -> list[WorkItem]:
     """Due soonest first, then the undated ones."""
     return sorted(items, key=WorkItem.sort_key)
+
+
+SHOWN_PER_KIND = 20  # a longer kind of work ends with one line to where all of it is
+
+
+def capped(items: list[WorkItem], more: WorkItem) -> list[WorkItem]:
+    """At most SHOWN_PER_KIND lines of one kind, soonest due first, the last of them `more`:
+    the line to the page with all of them (its title may use `len(items)`)."""
+    if len(items) <= SHOWN_PER_KIND:
+        return items
+    return [*in_order(items)[: SHOWN_PER_KIND - 1], more]

@@ -12,28 +12,19 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from lib.work import WorkItem
+from lib.work import WorkItem, capped
 from villages.models import Township, Village
 
 from .models import ChangeRequest, Escalation, PledgeList, Project
 
 REPORT_EVERY_DAYS = 30  # 一月一汇报: a monthly progress report on every open project
 FINISH_SOON_DAYS = 7  # a planned finish this close comes before routine reports
-SHOWN_PER_KIND = 20  # longer kinds end with one line to the full, filtered list
 
 
 def _answer_by(moment: datetime.datetime | None) -> datetime.date | None:
     if moment is None:
         return None
     return moment.date() + datetime.timedelta(days=settings.TOWNSHIP_ANSWER_DAYS)
-
-
-def _capped(items: list[WorkItem], more: WorkItem) -> list[WorkItem]:
-    """At most SHOWN_PER_KIND lines of one kind; the rest as one line to where they all are."""
-    if len(items) <= SHOWN_PER_KIND:
-        return items
-    items = sorted(items, key=WorkItem.sort_key)
-    return [*items[: SHOWN_PER_KIND - 1], more]
 
 
 def _list_line(pledge_list: PledgeList) -> WorkItem:
@@ -138,7 +129,7 @@ def township_work(township: Township, today: datetime.date) -> list[WorkItem]:
         .filter(status=Project.Status.COMPLETED)
         .select_related("pledge_list__village")
     ]
-    items += _capped(
+    items += capped(
         to_verify,
         WorkItem(
             "verify",

@@ -15,12 +15,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lib.work import WorkItem
+from lib.work import WorkItem, capped
 from villages.models import Township, Village
 
 from .models import Challenge, ViolationReport
-
-SHOWN_PER_KIND = 20  # more than this ends with one line to the township's inbox
 
 
 def _answer_by(moment: datetime.datetime) -> datetime.date | None:
@@ -59,13 +57,11 @@ def _challenge_line(row: dict, title: str, with_village: bool) -> WorkItem:
     )
 
 
-def _capped(items: list[WorkItem], township: Township, title: str) -> list[WorkItem]:
-    if len(items) <= SHOWN_PER_KIND:
-        return items
-    items = sorted(items, key=WorkItem.sort_key)
+def _all(items: list[WorkItem], township: Township, title: str) -> list[WorkItem]:
+    """The lines of one kind, the last one to the township's inbox when there are many."""
     inbox = reverse("residents:township_inbox", args=[township.code])
-    rest = WorkItem(items[0].kind, title % {"n": len(items)}, inbox)
-    return [*items[: SHOWN_PER_KIND - 1], rest]
+    kind = items[0].kind if items else ""
+    return capped(items, WorkItem(kind, title % {"n": len(items)}, inbox))
 
 
 def township_work(township: Township, today: datetime.date) -> list[WorkItem]:
@@ -88,7 +84,7 @@ def township_work(township: Township, today: datetime.date) -> list[WorkItem]:
         .open()
         .select_related("prohibition__pledge_list__village")
     ]
-    return _capped(challenges, township, _("All %(n)s challenged projects")) + _capped(
+    return _all(challenges, township, _("All %(n)s challenged projects")) + _all(
         reports, township, _("All %(n)s open reports of broken prohibitions")
     )
 

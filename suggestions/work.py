@@ -10,12 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lib.work import WorkItem
+from lib.work import WorkItem, capped
 from villages.models import Township, Village
 
 from .models import Suggestion
-
-SHOWN = 20  # more than this: the oldest ones, then one line to the inbox with them all
 
 
 def reply_due(received: datetime.date) -> datetime.date:
@@ -25,14 +23,8 @@ def reply_due(received: datetime.date) -> datetime.date:
 
 def village_work(village: Village, today: datetime.date) -> list[WorkItem]:
     """The village's suggestions waiting for an answer, oldest first, each linking to the page
-    that answers it. One query."""
-    waiting = list(
-        village.suggestions.unanswered()
-        .order_by("received", "pk")
-        .values_list("pk", "received", "text")
-    )
-    shown = waiting if len(waiting) <= SHOWN else waiting[: SHOWN - 1]
-    items = [
+    that answers it; many end with one line to the inbox. One query."""
+    waiting = [
         WorkItem(
             kind="reply",
             title=_("Answer a suggestion"),
@@ -40,25 +32,20 @@ def village_work(village: Village, today: datetime.date) -> list[WorkItem]:
             detail=f"{received:%Y-%m-%d} · {text[:40]}",
             due=reply_due(received),
         )
-        for pk, received, text in shown
+        for pk, received, text in village.suggestions.unanswered()
+        .order_by("received", "pk")
+        .values_list("pk", "received", "text")
     ]
-    rest = waiting[len(shown) :]
-    if rest:
-        items.append(
-            WorkItem(
-                kind="reply",
-                title=ngettext(
-                    "%(n)s more suggestion waiting for a reply",
-                    "%(n)s more suggestions waiting for a reply",
-                    len(rest),
-                )
-                % {"n": len(rest)},
-                url=reverse("suggestions:suggestion_inbox", args=[village.code]),
-                detail=_("Several can be answered at once with a standard reply"),
-                due=reply_due(rest[0][1]),
-            )
-        )
-    return items
+    title = ngettext(
+        "All %(n)s suggestion waiting for a reply",
+        "All %(n)s suggestions waiting for a reply",
+        len(waiting),
+    ) % {"n": len(waiting)}
+    inbox = reverse("suggestions:suggestion_inbox", args=[village.code])
+    detail = _("Several can be answered at once with a standard reply")
+    return capped(
+        waiting, WorkItem("reply", title, inbox, detail, waiting[0].due if waiting else None)
+    )
 
 
 def township_work(township: Township, today: datetime.date) -> list[WorkItem]:

@@ -8,6 +8,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+import lib.work
 from pledges.models import PledgeList, Project
 from residents import services, work
 from residents.models import Challenge, ViolationReport
@@ -101,7 +102,7 @@ class CapTests(TestCase):
             Challenge.objects.create(
                 project=self.pledge_list.projects.get(number=number), text="没完成"
             )
-        with mock.patch.object(work, "SHOWN_PER_KIND", 2):
+        with mock.patch.object(lib.work, "SHOWN_PER_KIND", 2):
             items = work.township_work(self.township, TODAY)
         self.assertEqual(len(items), 2)
         self.assertEqual(
