@@ -359,9 +359,18 @@ BOARD_STAMP_SECONDS = env.int("BOARD_STAMP_SECONDS", default=30)
 # Uploads larger than this are refused before they are opened.
 PLEDGE_IMPORT_MAX_BYTES = env.int("PLEDGE_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 PLEDGE_IMPORT_MAX_ROWS = env.int("PLEDGE_IMPORT_MAX_ROWS", default=50_000)
+# An .xlsx is a zip file: refused when its parts unpack to more than this (the zip
+# directory says so before anything is unpacked; a 500 KB file can unpack to 200 MB).
+PLEDGE_IMPORT_MAX_UNZIPPED_BYTES = env.int(
+    "PLEDGE_IMPORT_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024
+)
 # Files with more data rows than this are checked and imported by a Celery worker, with a
-# progress bar; smaller ones in the request.
+# progress bar; smaller ones in the request. So are files unpacking to more than
+# PLEDGE_IMPORT_SYNC_UNZIPPED_BYTES, whatever their rows (a sheet need not state its size).
 PLEDGE_IMPORT_SYNC_ROWS = env.int("PLEDGE_IMPORT_SYNC_ROWS", default=1000)
+PLEDGE_IMPORT_SYNC_UNZIPPED_BYTES = env.int(
+    "PLEDGE_IMPORT_SYNC_UNZIPPED_BYTES", default=4 * 1024 * 1024
+)
 # The admin's import (for the district administrator) runs in one transaction and rolls
 # back on any error; its confirm step keeps the upload in MEDIA_ROOT, shared by the web
 # processes.

@@ -1,6 +1,8 @@
 """The admin's Excel import and export of pledge lists (for the district administrator): the
 pledge lists' own admin page, with the import-export buttons added."""
 
+import io
+
 from django.contrib import admin
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX
@@ -8,7 +10,16 @@ from import_export.formats.base_formats import XLSX
 from pledges.admin import PledgeListAdmin
 from pledges.models import PledgeList
 
+from .reading import FileProblem, read_upload
 from .resources import PledgeItemResource
+
+
+class TemplateXLSX(XLSX):
+    """The template's xlsx read as the pages read it (reading.read_upload): the visible
+    sheet, the guards against files that unpack to too much, formulas without a value."""
+
+    def create_dataset(self, in_stream):
+        return read_upload(io.BytesIO(in_stream))
 
 
 class PledgeListExcelAdmin(ImportExportMixin, PledgeListAdmin):
@@ -16,8 +27,14 @@ class PledgeListExcelAdmin(ImportExportMixin, PledgeListAdmin):
     imports and exports their own district's lists only."""
 
     resource_classes = [PledgeItemResource]
-    import_formats = [XLSX]
+    import_formats = [TemplateXLSX]
     export_formats = [XLSX]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, FileProblem):  # what is wrong with the file, not an exception's name
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request) -> bool:
         return self._districts(request) != [] and self.has_change_permission(request)

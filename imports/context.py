@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from pledges.models import PledgeList, Prohibition, Project
 from villages.models import District, Township, Village
 
-from .reading import HEADER, KINDS, PROHIBITION, PROJECT, ROW, fold, is_blank
+from .reading import FORMULAS, HEADER, KINDS, PROHIBITION, PROJECT, ROW, fold, is_blank
 from .widgets import NumberWidget
 
 
@@ -84,7 +84,21 @@ class _Context:
         }
 
     def _add(self, row: dict, key: str, problem: str) -> None:
+        if HEADER[key] in self.errors.get(row[ROW], {}):
+            return  # one message per cell: the formula without a value says it all
         self.errors[row[ROW]].setdefault(HEADER[key], []).append(self.problem(row, key, problem))
+
+    def _add_formulas(self, row: dict) -> None:
+        """Cells holding a formula but no value (see reading.NO_VALUE): the file was written
+        by a program and never saved by Excel or WPS, which would have stored the results."""
+        for key in filter(None, (row.get(FORMULAS) or "").split(",")):
+            self.errors[row[ROW]].setdefault(HEADER[key], []).append(
+                _(
+                    "Row %(row)s, %(column)s is a formula, but the file holds no calculated "
+                    "value for it: open the file in Excel or WPS, save it and upload it again."
+                )
+                % {"row": row[ROW], "column": HEADER[key]}
+            )
 
     def _year(self, row: dict) -> int | None:
         text = row[HEADER["year"]]
@@ -110,6 +124,7 @@ class _Context:
         first_seen = {}  # (kind, village id, year, number) → row number
         numbers = defaultdict(set)  # (kind, village id, year) → numbers the list will hold
         for row in rows:
+            self._add_formulas(row)
             kind, village, year, number = self._row_key(row)
             if None in (kind, village, year, number):
                 continue

@@ -13,7 +13,10 @@ class ImportUploadForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=YEAR_MIN, max_value=YEAR_MAX)
     file = forms.FileField(
         label=_("Excel file (.xlsx)"),
-        help_text=_("Start from the template; the first sheet with its header row is read."),
+        help_text=_(
+            "Start from the template. The visible sheet with the header row is read; hidden "
+            "sheets are not."
+        ),
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

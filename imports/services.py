@@ -25,7 +25,16 @@ from pledges.models import Category
 from suggestions.models import Suggestion
 
 from .models import ImportJob
-from .reading import HEADER, KIND_LABELS, ROW, FileProblem, check_upload, count_rows, read_upload
+from .reading import (
+    HEADER,
+    KIND_LABELS,
+    ROW,
+    FileProblem,
+    check_upload,
+    count_rows,
+    read_upload,
+    unzipped_size,
+)
 from .resources import PledgeItemResource
 
 logger = logging.getLogger(__name__)
@@ -129,16 +138,21 @@ def import_job_create(*, township, year: int, upload, by) -> ImportJob:
     """Store the upload and check it: at once for a small file, by the worker for a large
     one. Raises FileProblem for a file that cannot be imported at all. A broker that is down
     only delays the worker's check: the call waits in the outbox (ops.services.enqueue)."""
-    check_upload(upload)
-    rows = count_rows(upload)
-    dataset = read_upload(upload) if rows <= settings.PLEDGE_IMPORT_SYNC_ROWS else None
-    if dataset is not None and len(dataset) > settings.PLEDGE_IMPORT_SYNC_ROWS:
-        dataset = None  # the sheet did not state its size: the worker takes it after all
+    size = check_upload(upload)
+    # The request reads only a file that is small unpacked (a sheet need not state its
+    # size, and can state a wrong one) and states few rows; the worker reads the others.
+    is_small = size <= settings.PLEDGE_IMPORT_SYNC_UNZIPPED_BYTES
+    rows = count_rows(upload) if is_small else None
+    dataset = None
+    if is_small and (rows or 0) <= settings.PLEDGE_IMPORT_SYNC_ROWS:
+        dataset = read_upload(upload)
+        if len(dataset) > settings.PLEDGE_IMPORT_SYNC_ROWS:
+            dataset = None  # more rows than the sheet stated: the worker takes it after all
     job = ImportJob(
         township=township,
         year=year,
         file_name=upload.name[:200],
-        row_count=len(dataset) if dataset is not None else rows,
+        row_count=len(dataset) if dataset is not None else rows or 0,
         created_by=by,
     )
     upload.seek(0)
@@ -155,6 +169,15 @@ def import_job_create(*, township, year: int, upload, by) -> ImportJob:
 def _read_job_file(job: ImportJob) -> tablib.Dataset:
     with job.file.open("rb") as file:
         return read_upload(io.BytesIO(file.read()))
+
+
+def _is_small(job: ImportJob) -> bool:
+    """Small enough unpacked to be read again in the request (see import_job_create)."""
+    with job.file.open("rb") as file:
+        try:
+            return unzipped_size(file) <= settings.PLEDGE_IMPORT_SYNC_UNZIPPED_BYTES
+        except FileProblem:
+            return False  # the worker says what is wrong with it
 
 
 def _places(job: ImportJob) -> list:
@@ -204,7 +227,7 @@ def import_job_confirm(*, job: ImportJob, by, request=None) -> bool:
     the security event of the import its address and browser."""
     if not job.may_confirm:
         return False
-    if job.row_count <= settings.PLEDGE_IMPORT_SYNC_ROWS:
+    if job.row_count <= settings.PLEDGE_IMPORT_SYNC_ROWS and _is_small(job):
         if not job.claim((ImportJob.Status.PREVIEWED,), ImportJob.Status.IMPORTING):
             return False
         _import(job, by, request)

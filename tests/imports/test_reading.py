@@ -170,7 +170,10 @@ class RefusedFileTests(TestCase):
     def test_it_refuses_a_file_that_is_not_xlsx(self):
         self.assertRefused("村代码,名称\n".encode(), "这不是 Excel .xlsx 文件", "清单.csv")
         self.assertRefused(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "这不是 Excel .xlsx 文件", "清单.xls")
-        self.assertRefused(b"PK\x03\x04 not really a zip", "无法作为 Excel 工作簿读取")
+        self.assertRefused(
+            b"PK\x03\x04 not really a zip",
+            "此文件无法读取，请用 Excel 或 WPS 另存为 .xlsx 后重新上传",
+        )
 
     @override_settings(PLEDGE_IMPORT_MAX_BYTES=1000)
     def test_it_refuses_a_file_that_is_too_large(self):
