@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import ReadableTexts
+
 from .models import SecurityEvent
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(ReadableTexts, forms.Form):
     kind = forms.ChoiceField(
         label=_("kind"), choices=[("", _("all"))] + SecurityEvent.Kind.choices, required=False
     )
@@ -23,7 +25,7 @@ class EventFilterForm(forms.Form):
         return data
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(ReadableTexts, forms.Form):
     code = forms.CharField(
         label=_("Code from the authenticator app"),
         max_length=6,

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import ReadableTexts
 
-class BoardSearchForm(forms.Form):
+
+class BoardSearchForm(ReadableTexts, forms.Form):
     q = forms.CharField(
         label=_("Village name, pinyin or code"),
         max_length=50,

@@ -42,3 +42,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The 404 and 403 pages fall back to a plain frame when base.html cannot be rendered (a
+# missing static files manifest, the database down); 500.html is plain always.
+handler404 = "lib.errors.page_not_found"
+handler403 = "lib.errors.permission_denied"

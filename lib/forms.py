@@ -1,7 +1,10 @@
 """What every form page does the same way."""
 
+import re
+
 from django import forms
-from django.core.validators import MaxLengthValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -27,9 +30,73 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class RobotTrap(forms.Form):
+# U+FFFD is what the request's decoding put where bytes were not UTF-8; surrogates come from
+# a broken copy and paste. Nobody types either on purpose.
+_UNREADABLE = re.compile(r"[\ufffd\ud800-\udfff]")
+
+
+class ReadableText(ProhibitNullCharactersValidator):
+    """Django's check of every text field (a NUL byte, which PostgreSQL cannot store) with
+    a message that says what is wrong, and where; and a refusal of the characters that could
+    not be read, which would otherwise be stored as "�"."""
+
+    message = _(
+        "The text contains an invisible control character (at character %(position)s). "
+        "Delete it, or type the text again."
+    )
+    unreadable = _(
+        "The text contains characters that could not be read (at character %(position)s). "
+        "Type it again, or paste it as plain text."
+    )
+
+    def __call__(self, value) -> None:
+        text = str(value)
+        if "\x00" in text:
+            raise ValidationError(
+                self.message, code=self.code, params={"position": text.index("\x00") + 1}
+            )
+        if unreadable := _UNREADABLE.search(text):
+            raise ValidationError(
+                self.unreadable, code="unreadable", params={"position": unreadable.start() + 1}
+            )
+
+    @classmethod
+    def replace_in(cls, field: forms.Field) -> None:
+        """In place of the field's ProhibitNullCharactersValidator (every CharField has one)."""
+        if isinstance(field, forms.CharField):
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
+            field.validators.append(cls())
+
+
+def text_problem(text: str) -> str:
+    """ReadableText's message for a text that is no form field (a comment read straight from
+    the post, a cell of an Excel sheet); "" when the text is fine."""
+    try:
+        ReadableText()(text)
+    except ValidationError as error:
+        return error.messages[0]
+    return ""
+
+
+def readable_texts(form: forms.BaseForm) -> None:
+    """ReadableText for every text field the form has now (limit_texts calls it too)."""
+    for field in form.fields.values():
+        ReadableText.replace_in(field)
+
+
+class ReadableTexts:
+    """A form whose text fields are all ReadableText: put it before forms.Form or ModelForm."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        readable_texts(self)
+
+
+class RobotTrap(ReadableTexts, forms.Form):
     """A honeypot for the forms anyone may post: robots fill every field, people never see
-    this one; the view then says thanks and stores nothing."""
+    this one; the view then says thanks and stores nothing. Every text is ReadableText."""
 
     website = forms.CharField(required=False, label=_("Leave this empty"))
 
@@ -53,6 +120,10 @@ class LongText(forms.CharField):
 
     default_error_messages = {"max_length": TOO_LONG}
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        ReadableText.replace_in(self)
+
     def widget_attrs(self, widget) -> dict:
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)
@@ -61,7 +132,9 @@ class LongText(forms.CharField):
 
 def limit_texts(form: forms.BaseForm, default: int | None = None) -> None:
     """LongText's behaviour for the text fields a form already has (a ModelForm's too): the
-    field's maximum, or `default` where it has none, with TOO_LONG and no maxlength."""
+    field's maximum, or `default` where it has none, with TOO_LONG and no maxlength; and
+    ReadableText for every one."""
+    readable_texts(form)
     for field in form.fields.values():
         limit = getattr(field, "max_length", None) or default
         if not isinstance(field, forms.CharField) or limit is None:

@@ -2,13 +2,13 @@ from django import forms
 from django.template import TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
-from lib.forms import limit_texts
+from lib.forms import ReadableTexts, limit_texts
 
 from .content import check_template, default_template
 from .models import TownshipNoticeSettings, VillageNoticeSettings, validate_period
 
 
-class SendForm(forms.Form):
+class SendForm(ReadableTexts, forms.Form):
     period = forms.CharField(
         label=_("Month"), max_length=7, validators=[validate_period], help_text="YYYY-MM"
     )

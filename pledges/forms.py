@@ -8,7 +8,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from lib.forms import TOO_LONG, DateInput, limit_texts
+from lib.forms import TOO_LONG, DateInput, limit_texts, text_problem
 from lib.photos import PhotosField
 
 from .models import ChangeRequest, Escalation, PledgeList, Prohibition, Project
@@ -222,15 +222,19 @@ class ReviewForm(PledgeForm, forms.Form):
         if data.get("decision") == "return" and not data.get("comment", "").strip():
             self.add_error("comment", _("Say what the village should change."))
         # The feasibility comment typed beside each project (comment-<project id>).
-        data["item_comments"] = {}
+        data["item_comments"], unreadable = {}, False
         for project in self.projects:
             text = self.data.get(f"comment-{project.pk}", "").strip()
-            if len(text) > LONG_TEXT:
+            if problem := text_problem(text):
+                self.item_errors[project.pk], unreadable = problem, True
+            elif len(text) > LONG_TEXT:
                 self.item_errors[project.pk] = TOO_LONG % {
                     "limit_value": LONG_TEXT,
                     "show_value": len(text),
                 }
             data["item_comments"][project.pk] = text
+        if unreadable:
+            raise ValidationError(_("A feasibility comment cannot be read; it is marked below."))
         if self.item_errors:
             raise ValidationError(_("A feasibility comment is too long; it is marked below."))
         return data

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.contacts import half_width, normalise_phone
 from lib.forms import LongText
 
 from .models import AnnualReview, Invitation, Rating
@@ -60,7 +61,7 @@ class InvitationsForm(forms.Form):
     def clean_people(self) -> list[tuple[str, str]]:
         people, errors = [], []
         for number, line in enumerate(self.cleaned_data["people"].splitlines(), 1):
-            line = line.strip()
+            line = half_width(line)  # ＋８６ １３８… as a Chinese input method types it
             if not line:
                 continue
             match = LINE.match(line)
@@ -75,7 +76,7 @@ class InvitationsForm(forms.Form):
                     _("Line %(number)s: a name has at most 30 characters.") % {"number": number}
                 )
             else:
-                people.append((name, (match["phone"] or "").replace(" ", "")))
+                people.append((name, normalise_phone(match["phone"] or "")))
         if errors:
             raise ValidationError(errors)
         if not people:

@@ -1,15 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from lib.contacts import ContactField
-from lib.forms import DateInput, LongText, RobotTrap, limit_texts
+from lib.contacts import ContactField, PhoneField
+from lib.forms import DateInput, LongText, ReadableTexts, RobotTrap, limit_texts
 from pledges.models import Project
 
 from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
-
-phone_validator = RegexValidator(r"^[0-9+\- ]{5,20}$", _("Enter a phone number (digits only)."))
 
 
 class PublicSuggestionForm(RobotTrap):
@@ -27,12 +24,8 @@ class PublicSuggestionForm(RobotTrap):
     name = forms.CharField(
         label=_("Your name (optional, never shown in public)"), max_length=30, required=False
     )
-    phone = forms.CharField(
-        label=_("Phone (optional, never shown in public)"),
-        max_length=20,
-        required=False,
-        validators=[phone_validator],
-        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    phone = PhoneField(
+        label=_("Phone (optional, never shown in public)"), max_length=20, required=False
     )
     # (channel, address) to be told of the reply, or None.
     notify = ContactField(
@@ -55,7 +48,7 @@ class PublicSuggestionForm(RobotTrap):
         return [phone, notify[1] if notify else ""]
 
 
-class TrackForm(forms.Form):
+class TrackForm(ReadableTexts, forms.Form):
     code = forms.CharField(
         label=_("Receipt code"),
         max_length=20,
@@ -116,18 +109,14 @@ class MeetingForm(forms.ModelForm):
         return lines
 
 
-class SuggestionEntryForm(forms.ModelForm):
+class SuggestionEntryForm(ReadableTexts, forms.ModelForm):
     """A suggestion received by visit, phone or through a representative."""
 
     class Meta:
         model = Suggestion
         fields = ["channel", "received", "text", "category", "name", "phone"]
         widgets = {"received": DateInput(), "text": forms.Textarea(attrs={"rows": 3})}
-        field_classes = {"text": LongText}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].validators.append(phone_validator)
+        field_classes = {"text": LongText, "phone": PhoneField}
 
 
 class SuggestionAnswerForm(forms.Form):
@@ -173,11 +162,11 @@ class SuggestionAnswerForm(forms.Form):
         return data
 
 
-class HideForm(forms.Form):
+class HideForm(ReadableTexts, forms.Form):
     reason = forms.CharField(label=_("Why hide the text from the public"), max_length=200)
 
 
-class ReplyTemplateForm(forms.ModelForm):
+class ReplyTemplateForm(ReadableTexts, forms.ModelForm):
     class Meta:
         model = ReplyTemplate
         fields = ["title", "text"]
