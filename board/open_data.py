@@ -9,8 +9,13 @@ Types: decimals are strings with two places ("1923.00", exact where a float is n
 and times ISO 8601 (times in the site's time zone, with their offset), codes strings.
 """
 
+import functools
+import hashlib
+import json
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +26,23 @@ from villages.models import Village
 from .stamps import cached_stamp
 
 SUGGESTIONS_SHOWN = 30  # the newest answers, as on the board page
+OPENAPI = Path(settings.BASE_DIR) / "static" / "api" / "openapi.json"
+
+
+@functools.cache
+def openapi_document() -> tuple[dict, str]:
+    """The API's OpenAPI document and a stamp of its text, read once per process."""
+    text = OPENAPI.read_text(encoding="utf-8")
+    return json.loads(text), hashlib.sha1(text.encode()).hexdigest()
+
+
+def find(queryset, code: str, length: int):
+    """The place of `queryset` with this code, or None. A code that is not `length` ASCII
+    digits is not looked up: it names nothing (a full-width "５２", a NUL that PostgreSQL
+    would refuse with an error)."""
+    if len(code) != length or not (code.isascii() and code.isdigit()):
+        return None
+    return queryset.filter(code=code).first()
 
 
 def decimal_text(value: Decimal | None) -> str | None:

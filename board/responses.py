@@ -9,6 +9,7 @@ inside a freshly rendered frame with their own header.
 """
 
 import hashlib
+from functools import wraps
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
+from django.views.decorators.csrf import csrf_exempt
 
 from . import stamps
 
@@ -83,7 +85,27 @@ def api_json(data, status: int = 200) -> JsonResponse:
 
 
 def api_error(status: int, message: str) -> JsonResponse:
+    """Every error of the API, in JSON (the Error schema of static/api/openapi.json)."""
     return api_json({"error": message, "status": status}, status=status)
+
+
+READ_METHODS = ("GET", "HEAD")
+
+
+def read_only(view):
+    """The open data answers GET and HEAD; any other method gets 405 with `Allow`, in JSON.
+    Exempt from the CSRF check, which would otherwise answer a POST with its 403 page
+    before the view: nothing here changes, so there is nothing to protect."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in READ_METHODS:
+            response = api_error(405, "Only GET and HEAD: the data is read-only.")
+            response["Allow"] = ", ".join(READ_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
 
 
 def cached_json(request, *, key: str, stamp: str, build):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -21,6 +21,7 @@ urlpatterns = [
         name="board_project_plate",
     ),
     # Open data: read-only JSON (static/api/openapi.json) and the tables as downloads.
+    path("api/v1/openapi.json", views.api_openapi, name="api_openapi"),
     path("api/v1/districts/", views.api_districts, name="api_districts"),
     path("api/v1/districts/<str:code>/", views.api_district, name="api_district"),
     path("api/v1/townships/<str:code>/", views.api_township, name="api_township"),
@@ -34,4 +35,6 @@ urlpatterns = [
         {"fmt": "xlsx"},
         name="board_export_xlsx",
     ),
+    # Last: any other address under /api/ is a 404 in JSON, not the site's HTML page.
+    re_path(r"^api/", views.api_not_found, name="api_not_found"),
 ]

@@ -4,14 +4,16 @@ data stamp by responses.py."""
 
 import hashlib
 import re
+from functools import wraps
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from lib import spreadsheets
@@ -22,7 +24,7 @@ from villages.models import District, Township, Village
 
 from . import open_data, pages
 from .forms import BoardSearchForm
-from .responses import api_error, cached_json, cached_page
+from .responses import READ_METHODS, api_error, cached_json, cached_page, read_only
 
 
 @require_GET
@@ -47,6 +49,19 @@ def board_search(request):
     return render(request, "board/search.html", {"form": form, "villages": villages})
 
 
+def digit_code(view):
+    """A division code is ASCII digits: any other `code` names no place and is not looked
+    up (PostgreSQL answers a NUL in a query's text with an error, a 500)."""
+
+    @wraps(view)
+    def wrapper(request, code: str, *args, **kwargs):
+        if not (code.isascii() and code.isdigit()):
+            raise Http404
+        return view(request, code, *args, **kwargs)
+
+    return wrapper
+
+
 PLACE_PAGES = {
     6: ("district", pages.district_page, "board/district.html"),
     9: ("township", pages.township_page, "board/township.html"),
@@ -54,6 +69,7 @@ PLACE_PAGES = {
 
 
 @require_GET
+@digit_code
 def board_place(request, code: str):
     """/board/<code>/?year=: a district (6 digits), township (9) or village (12); the year
     asked for (this year when none), 404 for a year no list can have (lib.years)."""
@@ -74,6 +90,7 @@ def board_place(request, code: str):
 
 
 @require_GET
+@digit_code
 def board_village(request, code: str, year: int):
     """A village's published list for a year (pages.village_page)."""
     return cached_page(
@@ -87,6 +104,7 @@ def board_village(request, code: str, year: int):
 
 
 @require_GET
+@digit_code
 def board_project(request, code: str, year: int, number: int):
     """One project of a village's published list (pages.project_page), cached with the
     village's pages: a progress report, a verification, an approved change or a ruling
@@ -111,6 +129,7 @@ def _plate_qr(url: str) -> str:
 
 
 @require_GET
+@digit_code
 def board_project_plate(request, code: str, year: int, number: int):
     """A printable A4 plate for the work site (民生码): a big QR code that opens the project's
     page, its title, the village and the date it is promised for."""
@@ -127,6 +146,7 @@ def board_project_plate(request, code: str, year: int, number: int):
 
 
 @require_GET
+@digit_code
 def board_poster(request, code: str, year: int):
     """An A4 public notice (公示) of the published list, with a QR code to the online board."""
     village = get_object_or_404(Village.objects.with_tree(), code=code)
@@ -160,7 +180,7 @@ def _api_year(request) -> int | None:
     return parse_year(text) if text else timezone.localdate().year
 
 
-@require_GET
+@read_only
 def api_districts(request):
     """/api/v1/districts/: every district, with the address of its table."""
     data = open_data.district_index(District.objects.all())
@@ -168,10 +188,10 @@ def api_districts(request):
     return cached_json(request, key="districts", stamp=stamp, build=lambda: data)
 
 
-@require_GET
+@read_only
 def api_district(request, code: str):
     """/api/v1/districts/<code>/?year=: the district table, outcomes and suggestion figures."""
-    district = District.objects.filter(code=code).first()
+    district = open_data.find(District.objects.all(), code, 6)
     if district is None:
         return api_error(404, "No district with this code.")
     year = _api_year(request)
@@ -185,10 +205,10 @@ def api_district(request, code: str):
     )
 
 
-@require_GET
+@read_only
 def api_township(request, code: str):
     """/api/v1/townships/<code>/?year=: per village, outcomes and suggestion figures."""
-    township = Township.objects.select_related("district").filter(code=code).first()
+    township = open_data.find(Township.objects.select_related("district"), code, 9)
     if township is None:
         return api_error(404, "No township with this code.")
     year = _api_year(request)
@@ -202,10 +222,10 @@ def api_township(request, code: str):
     )
 
 
-@require_GET
+@read_only
 def api_village(request, code: str, year: int):
     """/api/v1/villages/<code>/<year>/: the published list; 404 while it is not published."""
-    village = Village.objects.with_tree().filter(code=code).first()
+    village = open_data.find(Village.objects.with_tree(), code, 12)
     if village is None:
         return api_error(404, "No village with this code.")
     pledge_list = None
@@ -221,13 +241,41 @@ def api_village(request, code: str, year: int):
     )
 
 
+@read_only
+def api_openapi(request):
+    """/api/v1/openapi.json: the API's description beside the API (static/api/openapi.json,
+    also served as a static file)."""
+    document, stamp = open_data.openapi_document()
+    return cached_json(request, key="openapi", stamp=stamp, build=lambda: document)
+
+
+@csrf_exempt
+def api_not_found(request):
+    """Any other address under /api/, with any method: 404 in JSON, as the API's own
+    answers. A path without its final slash is sent to the one with it, as
+    CommonMiddleware does everywhere else (this route leaves it nothing to resolve)."""
+    if _slash_appended_resolves(request):
+        return redirect(request.get_full_path(force_append_slash=True), permanent=True)
+    return api_error(404, "Nothing at this address: see /api/v1/openapi.json.")
+
+
+def _slash_appended_resolves(request) -> bool:
+    path = request.path_info
+    if not settings.APPEND_SLASH or path.endswith("/") or request.method not in READ_METHODS:
+        return False
+    try:
+        return resolve(path + "/", getattr(request, "urlconf", None)).func is not api_not_found
+    except Resolver404:
+        return False
+
+
 EXPORT_TABLES = {
     6: (District, open_data.district_table),
     9: (Township, open_data.township_table),
 }
 
 
-@require_GET
+@read_only
 def board_export(request, code: str, fmt: str):
     """/board/<code>/export.csv|.xlsx?year=: the district (6 digits) or township (9 digits)
     table of the board, published lists only."""
@@ -235,7 +283,9 @@ def board_export(request, code: str, fmt: str):
     if len(code) not in EXPORT_TABLES:
         raise Http404
     model, table = EXPORT_TABLES[len(code)]
-    place = get_object_or_404(model, code=code)
+    place = open_data.find(model.objects.all(), code, len(code))
+    if place is None:
+        raise Http404
     columns, rows = table(place, year)
     filename = f"pledges-{code}-{year}.{fmt}"
     return spreadsheets.table_download(f"{place.name} {year}", columns, rows, filename)

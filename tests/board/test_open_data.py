@@ -8,10 +8,11 @@ import json
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import resolve, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -308,6 +309,106 @@ class JsonTests(OpenDataCase):
         self.assertEqual(response["Access-Control-Allow-Origin"], "*")
 
 
+class ErrorTests(OpenDataCase):
+    """Every error under /api/ is JSON with the Error schema (issue 16, case 8)."""
+
+    def assert_error(self, response, status: int) -> dict:
+        self.assertEqual(response.status_code, status, response.content[:200])
+        self.assertEqual(response["Content-Type"], "application/json")
+        data = response.json()
+        self.assertEqual(set(data), {"error", "status"})
+        self.assertEqual(data["status"], status)
+        self.assertTrue(data["error"])
+        return data
+
+    def test_an_unknown_address_under_api_is_404_in_json(self):
+        for path in (
+            "/api/",
+            "/api/v1/",
+            "/api/v1/nothing/",
+            "/api/v2/districts/",
+            "/api/v1/districts/520302/townships/",
+            "/api/v1/villages/520302001001/",
+            "/api/v1/villages/520302001001/abc/",
+            "/api/v1/villages/520302001001/2026/projects/1/",
+        ):
+            with self.subTest(path=path):
+                self.assert_error(self.client.get(path), 404)
+
+    def test_a_code_that_is_not_ascii_digits_is_404_in_json_and_not_looked_up(self):
+        # A NUL in a query's text is an error on PostgreSQL: a 500 before.
+        for path in (
+            "/api/v1/districts/52%000302/",
+            f"/api/v1/districts/{quote('５２０３０２')}/",  # full-width digits
+            "/api/v1/townships/52030200%00/",
+            "/api/v1/villages/52030200100%00/2026/",
+            "/api/v1/districts/52030/",
+        ):
+            with self.subTest(path=path), self.assertNumQueries(0):
+                self.assert_error(self.client.get(path), 404)
+        for path in (
+            "/board/52%000302/export.csv",
+            "/board/52%000302/",
+            "/board/52030200%00/",
+            "/board/52030200100%00/",
+            "/board/52030200100%00/2026/",
+            "/board/52030200100%00/2026/poster/",
+            "/board/52030200100%00/2026/projects/1/",
+            "/board/52030200100%00/2026/projects/1/plate/",
+        ):
+            with self.subTest(path=path), self.assertNumQueries(0):
+                self.assertEqual(self.client.get(path).status_code, 404)
+
+    def test_other_methods_are_405_in_json_with_allow_and_no_csrf_page(self):
+        client = Client(enforce_csrf_checks=True)  # as a browser or a script meets the site
+        for url in (
+            api("api_districts", year=None),
+            api("api_district", "520302"),
+            api("api_township", "520302001"),
+            api("api_village", "520302001001", YEAR, year=None),
+            reverse("board:api_openapi"),
+            api("board_export_csv", "520302"),
+            api("board_export_xlsx", "520302001"),
+        ):
+            for method in ("post", "put", "patch", "delete", "options"):
+                with self.subTest(url=url, method=method):
+                    response = getattr(client, method)(url)
+                    self.assert_error(response, 405)
+                    self.assertEqual(response["Allow"], "GET, HEAD")
+
+    def test_other_methods_at_an_unknown_address_are_404_in_json(self):
+        client = Client(enforce_csrf_checks=True)
+        for method in ("post", "put", "delete"):
+            with self.subTest(method=method):
+                self.assert_error(getattr(client, method)("/api/v1/nothing/"), 404)
+
+    def test_it_answers_head(self):
+        for url in (api("api_district", "520302"), api("board_export_csv", "520302")):
+            with self.subTest(url=url):
+                response = self.client.head(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.content, b"")
+
+    def test_an_address_without_its_final_slash_is_sent_to_the_one_with_it(self):
+        response = self.client.get("/api/v1/districts/520302?year=2026")
+        self.assertEqual(response.status_code, 301)
+        self.assertEqual(response["Location"], "/api/v1/districts/520302/?year=2026")
+        self.assert_error(self.client.get("/api/v1/nothing"), 404)
+
+    def test_the_errors_keep_to_the_error_schema(self):
+        schemas = json.loads(OPENAPI.read_text(encoding="utf-8"))["components"]["schemas"]
+        client = Client(enforce_csrf_checks=True)
+        for response in (
+            client.get("/api/v1/nothing/"),
+            client.get(api("api_district", "999999")),
+            client.get(reverse("board:api_district", args=["520302"]) + "?year=abc"),
+            client.post(api("api_districts", year=None)),
+        ):
+            with self.subTest(status=response.status_code):
+                error = {"$ref": "#/components/schemas/Error"}
+                self.assertEqual(_conforms(response.json(), error, schemas), [])
+
+
 class PrivacyTests(OpenDataCase):
     def responses(self):
         for url in (
@@ -527,6 +628,29 @@ class OpenApiTests(OpenDataCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(json.loads(b"".join(response.streaming_content)), self.document)
 
+    def test_it_is_served_beside_the_api(self):
+        response = self.client.get("/api/v1/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], "application/json")
+        self.assertEqual(response.json(), self.document)
+        again = self.client.get("/api/v1/openapi.json", headers={"If-None-Match": response["ETag"]})
+        self.assertEqual(again.status_code, 304)
+
+    def test_it_describes_every_error_of_the_api_with_the_error_schema(self):
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        responses = self.document["components"]["responses"]
+        for name in ("BadYear", "NotFound", "MethodNotAllowed"):
+            self.assertEqual(responses[name]["content"], error, name)
+        self.assertIn("Allow", responses["MethodNotAllowed"]["headers"])
+        for path, item in self.document["paths"].items():
+            if not path.startswith("/api/"):
+                continue
+            for status, answer in item["get"]["responses"].items():
+                answer = responses.get(answer.get("$ref", "").rsplit("/", 1)[-1], answer)
+                if status.startswith("4"):
+                    with self.subTest(path=path, status=status):
+                        self.assertEqual(answer["content"], error)
+
     def test_it_documents_every_open_data_url_and_each_path_resolves(self):
         names = set()
         for path in self.document["paths"]:
@@ -538,6 +662,7 @@ class OpenApiTests(OpenDataCase):
         self.assertEqual(
             names,
             {
+                "api_openapi",
                 "api_districts",
                 "api_district",
                 "api_township",
