@@ -108,13 +108,17 @@ class AnonymousPostLimitMiddleware:
     """Every POST from a visitor who is not logged in counts against ANONYMOUS_POST_RATE per
     client address, in the shared cache: a backstop under the stricter limits of each form
     (suggestions, challenges, reports, follows, ballots, log-in), so a form added later is
-    never unlimited."""
+    never unlimited. Read-only paths (READ_ONLY_PATH_PREFIXES) are left to their own 405."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST" and not request.user.is_authenticated:
+        if (
+            request.method == "POST"
+            and not request.user.is_authenticated
+            and not request.path.startswith(settings.READ_ONLY_PATH_PREFIXES)
+        ):
             refusal = ratelimits.check(
                 request, group="anonymous-post", rate=settings.ANONYMOUS_POST_RATE
             )

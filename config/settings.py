@@ -292,6 +292,9 @@ else:
 # Every POST from a visitor who is not logged in, per client address, valid or not: a flood
 # backstop above the per-address limits of the forms. Log-in posts have their own.
 ANONYMOUS_POST_RATE = env("ANONYMOUS_POST_RATE", default="600/h")
+# Paths that only read (the open data API answers any POST with a JSON 405 and writes
+# nothing): not counted, so their answer stays the API's own.
+READ_ONLY_PATH_PREFIXES = ("/api/",)
 LOGIN_RATE = env("LOGIN_RATE", default="30/h")
 # The public forms count only what they store (audit.ratelimits.FormLimits): per client
 # address high enough for a village office or a mobile network (many residents behind one

@@ -38,6 +38,15 @@ class AnonymousPostTests(TestCase):
         self.assertEqual(self.client.get(reverse("board:board")).status_code, 302)
 
     @override_settings(ANONYMOUS_POST_RATE="1/h")
+    def test_posts_to_the_read_only_api_get_its_json_405_not_the_backstop(self):
+        for _ in range(3):
+            response = self.client.post(reverse("board:api_districts"))
+            self.assertEqual(response.status_code, 405)
+            self.assertEqual(response["Content-Type"], "application/json")
+        login = self.client.post(reverse("login"), {"username": "a", "password": "b"})
+        self.assertEqual(login.status_code, 200)  # the first counted post: not refused
+
+    @override_settings(ANONYMOUS_POST_RATE="1/h")
     def test_logged_in_users_are_not_counted(self):
         user = MembershipFactory(role="village_committee", village=self.village).user
         self.client.force_login(user)
