@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -30,6 +29,7 @@ from tests.factories import MembershipFactory, VillageFactory
 from villages.models import Membership
 
 from .sheets import HEADERS, bomb, edit_part, row, upload, with_sheets, xlsx_bytes
+from .test_admin import AdminMixin
 from .test_pages import _MediaMixin
 
 UNREADABLE = "此文件无法读取，请用 Excel 或 WPS 另存为 .xlsx 后重新上传"
@@ -507,31 +507,9 @@ class TwoRowHeaderTests(TestCase):
 # --- The admin's import reads files the same way ---------------------------------------------
 
 
-class AdminImportTests(_MediaMixin, TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.village = VillageFactory()
-        admin = MembershipFactory(
-            role=Membership.Role.DISTRICT_ADMIN, district=cls.village.township.district
-        ).user
-        admin.is_staff = True
-        admin.save()
-        admin.user_permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="pledges",
-                codename__in=["view_pledgelist", "change_pledgelist", "add_pledgelist"],
-            )
-        )
-        cls.admin = admin
-
-    def setUp(self):
-        self.client.force_login(self.admin)
-
+class AdminImportTests(AdminMixin, TestCase):
     def preview(self, content: bytes):
-        return self.client.post(
-            reverse("admin:pledges_pledgelist_import"),
-            {"format": 0, "import_file": upload(content)},
-        )
+        return self.post_file(content)
 
     def test_it_says_what_is_wrong_with_an_unreadable_file(self):
         response = self.preview(_bad_styles(xlsx_bytes([row(self.village.code, 1)])))
