@@ -16,6 +16,12 @@ def bound(request, files: bool = False) -> tuple:
     return (request.POST, request.FILES) if files else (request.POST,)
 
 
+def confirmed(request) -> bool:
+    """Acts that cannot be undone take two posts: the first shows what will happen (with the
+    figures), only the second, carrying confirmed=1, acts. No JavaScript needed."""
+    return request.method == "POST" and request.POST.get("confirmed") == "1"
+
+
 def status_for(request) -> int:
     """A form page answers 400 to a POST that did not validate (the page shows why)."""
     return 400 if request.method == "POST" else 200

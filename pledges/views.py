@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lib.forms import bound, status_for
+from lib.forms import bound, confirmed, status_for
 from lib.year_nav import year_nav
 from lib.years import year_param
 from villages.access import get_district_for_user, get_township_for_user, get_village_for_user
@@ -56,7 +56,7 @@ def open_year(request, code: str):
     if year is None or year_param(request, default=year) != year:
         messages.info(request, _("Only the coming year can be opened, once this year is open."))
         return redirect(overview)
-    if request.method == "POST" and request.POST.get("confirmed") == "1":
+    if confirmed(request):
         created = services.pledge_list_open_year(
             district=district, year=year, by=request.user, carry_over="carry_over" in request.POST
         )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from lib.forms import bound, status_for
+from lib.forms import bound, confirmed, status_for
 from lib.qr import qr_svg
 from lib.spreadsheets import table_download
 from lib.year_nav import year_nav
@@ -45,12 +45,6 @@ def _year_under_review() -> int:
 def review_year(request) -> int:
     """?year=, else the year under review."""
     return year_param(request, default=_year_under_review())
-
-
-def _is_confirmed(request) -> bool:
-    """Acts that cannot be undone take two posts: the first shows what will happen (with the
-    figures), only the second, carrying confirmed=1, acts. No JavaScript needed."""
-    return request.POST.get("confirmed") == "1"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -168,7 +162,7 @@ def review_close(request, pk: int):
     if review.status != AnnualReview.Status.OPEN:
         messages.info(request, _("Voting is not open: there is nothing to close."))
         return redirect(review)
-    if not _is_confirmed(request):
+    if not confirmed(request):
         return render(request, "reviews/confirm_close.html", {"review": review})
     if services.review_close(review=review, by=request.user):
         messages.success(request, _("Voting closed. The ballots are frozen."))
@@ -184,7 +178,7 @@ def review_publish(request, pk: int):
         return redirect(review)
     form = PublishForm(*bound(request))
     if form.is_valid() and "edit" not in request.POST:
-        if _is_confirmed(request):
+        if confirmed(request):
             if services.review_publish(review=review, by=request.user, **form.cleaned_data):
                 messages.success(request, _("Published: the results are now on the public board."))
             return redirect(review)
@@ -234,7 +228,7 @@ def slips(request, pk: int):
     review = get_review_for_user(request, pk, perm="reviews.manage_review")
     chosen = _chosen_for_slips(request, review)
     reprints = [invitation for invitation in chosen if invitation.has_slip]
-    if reprints and review.may_invite and not _is_confirmed(request):
+    if reprints and review.may_invite and not confirmed(request):
         context = {"review": review, "chosen": chosen, "reprints": reprints}
         return render(request, "reviews/confirm_reprint.html", context)
     try:
@@ -259,7 +253,7 @@ def invitation_paper(request, pk: int):
     """Marking a paper ballot ends the person's online vote for good: asked first."""
     invitation = get_invitation_for_user(request, pk)
     asks = invitation.review.accepts_paper and not invitation.has_voted
-    if asks and not _is_confirmed(request):
+    if asks and not confirmed(request):
         return render(request, "reviews/confirm_paper.html", {"invitation": invitation})
     if services.invitation_mark_paper(invitation=invitation):
         messages.success(
