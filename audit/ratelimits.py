@@ -145,13 +145,15 @@ class Refusal:
         }[self.scope]
         until = self.until
         if until is None:
-            return f"{why} {_('What you wrote is kept below: please send it again later.')}"
+            wait = _("What you wrote is kept below: please send it again later.")
+            return _("%(why)s %(wait)s") % {"why": why, "wait": wait}
         when = until.strftime("%H:%M" if until.date() == timezone.localdate() else "%Y-%m-%d %H:%M")
         wait = _(
             "What you wrote is kept below: please send it again after %(time)s "
             "(in %(minutes)s min)."
         ) % {"time": when, "minutes": self.minutes}
-        return f"{why} {wait}"
+        # Translators: two sentences one after the other (Chinese puts no space between).
+        return _("%(why)s %(wait)s") % {"why": why, "wait": wait}
 
 
 def _browser(group, request) -> str:
