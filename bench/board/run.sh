@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Load benchmark of the public pledge board against the trivial /healthz/live/ view.
+# Load benchmark of the public pledge board against a bare Django view (bench/bare), warm and
+# while a writer saves progress reports in the measured district.
 #
 #   bash bench/board/run.sh                 # both sizes (119 and 30000 villages), ~15 min
-#   SIZES=119 bash bench/board/run.sh       # the demo size only, ~1 min
+#   SIZES=119 bash bench/board/run.sh       # the demo size only, ~3 min
 #   REUSE=1 bash bench/board/run.sh         # reuse (and keep) already seeded bench databases
 #
 # For each size: a fresh PostgreSQL database (bench_board_<N>), migrate, seed_demo --villages N,
-# an empty Redis cache DB, gunicorn (sync workers) on 127.0.0.1, a check that each page answers
-# 200 with the expected Chinese text, then wrk on 127.0.0.1 only. Prints one table per size and
+# an empty Redis cache DB, gunicorn (sync workers) on 127.0.0.1 for the project and, with the same
+# settings on a port of its own, for bench/bare (one middleware, HttpResponse("ok")), a check that
+# each page answers 200 with the expected text, then wrk on 127.0.0.1 only: the bare view,
+# /healthz/live/ and the pages warm, then the pages again while bench/board/writer.py saves
+# WRITER_RATE progress reports a second in the measured district. Prints one table per size and
 # exits 0: it is a report, not a gate. See bench/README.md for the settings and what it measures.
 
 set -uo pipefail
@@ -42,14 +46,16 @@ SEED_TIMEOUT=${SEED_TIMEOUT:-1800}  # seconds allowed for seed_demo at one size
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
 LUA="$HERE/report.lua"
-# Targets: requests/s of the page as a share of /healthz/live/'s in the same run.
-TARGET_VILLAGE=${TARGET_VILLAGE:-0.5}
-TARGET_TOWNSHIP=${TARGET_TOWNSHIP:-0.3}
-TARGET_DISTRICT=${TARGET_DISTRICT:-0.3}
+# Targets (issue 17): requests/s of the page as a share of the bare view's in the same run.
+TARGET_WARM=${TARGET_WARM:-0.8}      # warm district, township, village pages and the village API
+TARGET_WRITER=${TARGET_WRITER:-0.5}  # the same while the writer runs
+WRITER_RATE=${WRITER_RATE:-5}        # progress reports a second during the writer phase
 EXPECT_TEXT="年度承诺"
 
 WORK=$(mktemp -d /tmp/bench-board.XXXXXX)
 GUNICORN_PID=""
+BARE_PID=""
+WRITER_PID=""
 DBS_USED=()
 START=$(date +%s)
 
@@ -60,15 +66,21 @@ log() { printf '[bench %s +%ds] %s\n' "$(date +%H:%M:%S)" "$(($(date +%s) - STAR
 psql_() { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -X -q -v ON_ERROR_STOP=1 "$@"; }
 sql() { local db=$1; shift; psql_ -d "$db" -At -c "$*"; }
 
-stop_gunicorn() {
-  [ -n "$GUNICORN_PID" ] || return 0
-  if kill -0 "$GUNICORN_PID" 2>/dev/null; then
-    kill -TERM "$GUNICORN_PID" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$GUNICORN_PID" 2>/dev/null
+stop_pid() {  # TERM, up to 10 s, then KILL; only the process this script started
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null
   fi
-  wait "$GUNICORN_PID" 2>/dev/null
-  GUNICORN_PID=""
+  wait "$pid" 2>/dev/null
+}
+stop_writer() { stop_pid "$WRITER_PID"; WRITER_PID=""; }
+stop_gunicorn() {
+  stop_writer
+  stop_pid "$GUNICORN_PID"; GUNICORN_PID=""
+  stop_pid "$BARE_PID"; BARE_PID=""
 }
 
 cleanup() {
@@ -213,6 +225,46 @@ start_gunicorn() {
   return 1
 }
 
+# The bare view (bench/bare) under the same gunicorn settings, on a port of its own.
+start_bare() {
+  local n=$1 port
+  port=${BARE_PORT:-$(free_port)}
+  BARE_URL="http://127.0.0.1:$port/"
+  "$GUNICORN" bare.wsgi --chdir "$ROOT/bench" -w "$WORKERS" -k sync -b "127.0.0.1:$port" \
+    --log-level warning --error-logfile "$WORK/bare-$n.log" 9>&- &
+  BARE_PID=$!
+  for _ in $(seq 1 150); do
+    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BARE_URL")" = 200 ]; then
+      log "bare view (pid $BARE_PID, $WORKERS sync workers) answers on $BARE_URL"
+      return 0
+    fi
+    kill -0 "$BARE_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  tail -30 "$WORK/bare-$n.log" >&2
+  return 1
+}
+
+# start_writer N DISTRICT TOWNSHIP VILLAGE: bench/board/writer.py in the background, with the
+# project's settings and the bench database; returns once it has its projects.
+start_writer() {
+  local n=$1
+  timeout 3600 "$PYTHON" "$HERE/writer.py" --district "$2" --township "$3" --village "$4" \
+    --year "$YEAR" --rate "$WRITER_RATE" >"$WORK/writer-$n.txt" 2>"$WORK/writer-$n.err" 9>&- &
+  WRITER_PID=$!
+  for _ in $(seq 1 300); do
+    if grep -q '^ready' "$WORK/writer-$n.txt" 2>/dev/null; then
+      log "writer (pid $WRITER_PID) saves $WRITER_RATE progress reports/s in district $2"
+      return 0
+    fi
+    kill -0 "$WRITER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  log "writer did not start:"; tail -20 "$WORK/writer-$n.err" >&2
+  stop_writer
+  return 1
+}
+
 # check_page URL EXPECTED-TEXT...: 200 and every text in the body; prints the first-hit time.
 check_page() {
   local url=$1; shift
@@ -241,7 +293,9 @@ check_page() {
 CLK_TCK=$(getconf CLK_TCK)
 busy_jiffies() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 our_pids() {
-  echo "$GUNICORN_PID" $(pgrep -P "$GUNICORN_PID") $(pgrep -x redis-server) \
+  local p
+  for p in $GUNICORN_PID $BARE_PID $WRITER_PID; do echo "$p" $(pgrep -P "$p"); done
+  echo $(pgrep -x redis-server) \
     $(sql postgres "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB'
                     AND backend_type = 'client backend'" 2>/dev/null)
 }
@@ -355,10 +409,14 @@ bench_size() {
   log "size $n: $districts districts, $townships townships, $villages villages; pages: district ${district/|/ } township ${township/|/ } village ${village/|/ }"
 
   start_gunicorn "$n" || { echo "size $n: gunicorn did not start; skipped."; stop_gunicorn; return; }
+  start_bare "$n" || { echo "size $n: the bare view did not start; skipped."; stop_gunicorn; return; }
 
   local d_url="$BASE/board/${district%%|*}/" t_url="$BASE/board/${township%%|*}/" v_url="$BASE/board/${village%%|*}/"
+  local a_url="$BASE/api/v1/villages/${village%%|*}/$YEAR/"
   local ok=1
+  check_page "$BARE_URL" "ok" || ok=0
   check_page "$BASE/healthz/live/" "ok" || ok=0
+  check_page "$a_url" "\"${village%%|*}\"" || ok=0
   check_page "$d_url" "$EXPECT_TEXT" "${district#*|}" || ok=0
   check_page "$t_url" "$EXPECT_TEXT" "${township#*|}" || ok=0
   check_page "$v_url" "$EXPECT_TEXT" "${village#*|}" "十件民生实事" || ok=0
@@ -376,55 +434,105 @@ bench_size() {
     stop_gunicorn; return
   fi
 
-  # /healthz/live/ first and last: the baseline is their mean, and if they differ much, something
-  # else on the machine took CPU during the run and the ratios are uncertain.
-  local rows=()
-  load "$n-healthz" "$BASE/healthz/live/";                   rows+=("/healthz/live/ (first)|-|200|$RESULT")
-  load "$n-district" "$d_url";                          rows+=("district /board/${district%%|*}/|$TARGET_DISTRICT|200|$RESULT")
-  load "$n-township" "$t_url";                          rows+=("township /board/${township%%|*}/|$TARGET_TOWNSHIP|200|$RESULT")
-  load "$n-village" "$v_url";                           rows+=("village /board/${village%%|*}/|$TARGET_VILLAGE|200|$RESULT")
-  load "$n-village304" "$v_url" "If-None-Match: $etag"; rows+=("village 304 (If-None-Match)|-|304|$RESULT")
-  load "$n-healthz2" "$BASE/healthz/live/";                  rows+=("/healthz/live/ (last)|-|200|$RESULT")
+  # The bare view and /healthz/live/ first and last: each baseline is the mean of its two runs,
+  # and if they differ much, something else on the machine took CPU and the ratios are uncertain.
+  local warm=() busy=()
+  load "$n-bare" "$BARE_URL";                           warm+=("bare view (first)|-|200|$RESULT")
+  load "$n-healthz" "$BASE/healthz/live/";              warm+=("/healthz/live/ (first)|-|200|$RESULT")
+  load "$n-district" "$d_url";                          warm+=("district /board/${district%%|*}/|$TARGET_WARM|200|$RESULT")
+  load "$n-township" "$t_url";                          warm+=("township /board/${township%%|*}/|$TARGET_WARM|200|$RESULT")
+  load "$n-village" "$v_url";                           warm+=("village /board/${village%%|*}/|$TARGET_WARM|200|$RESULT")
+  load "$n-village304" "$v_url" "If-None-Match: $etag"; warm+=("village 304 (If-None-Match)|-|304|$RESULT")
+  load "$n-api" "$a_url";                               warm+=("API /api/v1/villages/<v>/$YEAR/|$TARGET_WARM|200|$RESULT")
+  load "$n-healthz2" "$BASE/healthz/live/";             warm+=("/healthz/live/ (last)|-|200|$RESULT")
+  load "$n-bare2" "$BARE_URL";                          warm+=("bare view (last)|-|200|$RESULT")
+
+  # The same pages again while a writer saves WRITER_RATE progress reports a second in the district.
+  local writer_line="writer did not start"
+  if start_writer "$n" "${district%%|*}" "${township%%|*}" "${village%%|*}"; then
+    load "$n-w-district" "$d_url";                      busy+=("district /board/${district%%|*}/|$TARGET_WRITER|200|$RESULT")
+    load "$n-w-township" "$t_url";                      busy+=("township /board/${township%%|*}/|$TARGET_WRITER|200|$RESULT")
+    load "$n-w-village" "$v_url";                       busy+=("village /board/${village%%|*}/|$TARGET_WRITER|200|$RESULT")
+    load "$n-w-api" "$a_url";                           busy+=("API /api/v1/villages/<v>/$YEAR/|$TARGET_WRITER|200|$RESULT")
+    stop_writer
+    writer_line=$(grep '^WRITER ' "$WORK/writer-$n.txt" || echo "writer gave no summary")
+    [ -s "$WORK/writer-$n.err" ] && { log "writer's errors (first 10 lines):"; head -10 "$WORK/writer-$n.err" >&2; }
+  fi
   stop_gunicorn
 
-  local first_rps last_rps base_rps spread
-  first_rps=$(cut -d'|' -f4 <<<"${rows[0]}" | cut -d' ' -f1)
-  last_rps=$(cut -d'|' -f4 <<<"${rows[5]}" | cut -d' ' -f1)
-  base_rps=$(awk -v a="$first_rps" -v b="$last_rps" 'BEGIN{ printf "%.2f", (a + b) / 2 }')
-  spread=$(awk -v a="$first_rps" -v b="$last_rps" 'BEGIN{ m = (a + b) / 2; d = a - b; if (d < 0) d = -d; printf "%.0f", (m > 0 ? 100 * d / m : 100) }')
+  mean_of() {  # mean req/s of two rows, and their spread in %
+    local a b
+    a=$(cut -d'|' -f4 <<<"$1" | cut -d' ' -f1); b=$(cut -d'|' -f4 <<<"$2" | cut -d' ' -f1)
+    awk -v a="$a" -v b="$b" 'BEGIN { m = (a + b) / 2; d = a - b; if (d < 0) d = -d
+      printf "%.2f %.0f", m, (m > 0 ? 100 * d / m : 100) }'
+  }
+  local bare_rps bare_spread live_rps live_spread
+  read -r bare_rps bare_spread <<<"$(mean_of "${warm[0]}" "${warm[8]}")"
+  read -r live_rps live_spread <<<"$(mean_of "${warm[1]}" "${warm[7]}")"
   echo
-  echo "== Board vs /healthz/live/: $villages villages ($districts districts, $townships townships), year $YEAR =="
-  echo "   gunicorn -w $WORKERS sync on 127.0.0.1, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up, Redis cache"
+  echo "== Board vs a bare Django view: $villages villages ($districts districts, $townships townships), year $YEAR =="
+  echo "   gunicorn -w $WORKERS sync on 127.0.0.1 (the project and bench/bare alike), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up, Redis cache"
   echo "   app: $APP_VERSION; gunicorn started $(date -d "@$GUNICORN_STARTED" +%H:%M:%S)"
-  echo "   ratio = req/s / mean of the two /healthz/live/ runs ($base_rps req/s; they differ by $spread%)"
-  if [ "$spread" -gt "${NOISE_PERCENT:-15}" ]; then
-    echo "   NOTE: /healthz/live/ moved by more than ${NOISE_PERCENT:-15}% during the run: other load on the machine; ratios are uncertain"
+  echo "   ÷bare = req/s / mean of the two bare-view runs ($bare_rps req/s; they differ by $bare_spread%)"
+  echo "   ÷live = req/s / mean of the two /healthz/live/ runs ($live_rps req/s; they differ by $live_spread%), the old baseline"
+  local spread
+  for spread in "$bare_spread" "$live_spread"; do
+    if [ "$spread" -gt "${NOISE_PERCENT:-15}" ]; then
+      echo "   NOTE: a baseline moved by more than ${NOISE_PERCENT:-15}% during the run: other load on the machine; ratios are uncertain"
+      break
+    fi
+  done
+  MAX_OTHER=0
+  print_header
+  print_rows "$bare_rps" "$live_rps" "${warm[@]}"
+  if [ ${#busy[@]} -gt 0 ]; then
+    echo "-- while the writer saves $WRITER_RATE progress reports/s in district ${district%%|*} (1 in 5 in the village, 1 in the township) --"
+    print_rows "$bare_rps" "$live_rps" "${busy[@]}"
   fi
-  printf '%-36s %9s %7s %8s %8s %6s %6s  %s\n' "page" "req/s" "ratio" "p95 ms" "target" "meets" "other" "responses"
-  local row name target expect rest rps p95 statuses errors other ratio meets note target_s max_other=0
-  for row in "${rows[@]}"; do
+  echo "   $writer_line"
+  echo "   errors = responses other than 2xx/3xx plus socket errors and timeouts"
+  echo "   other = CPU cores used by processes outside this benchmark during the run (of $(nproc))"
+  if awk -v m="$MAX_OTHER" -v t="$OTHER_MAX" 'BEGIN { exit !(m + 0 > t + 0) }'; then
+    echo "   NOTE: other processes used up to $MAX_OTHER cores during a run: those rows are low; rerun on a quiet machine"
+  fi
+  echo
+}
+
+print_header() {
+  # "÷" is two bytes in UTF-8 and printf pads bytes: one more for each of those two columns.
+  printf '%-36s %9s %7s %7s %8s %7s %7s %6s %6s  %s\n' \
+    "page" "req/s" "÷bare" "÷live" "p95 ms" "target" "meets" "errors" "other" "responses"
+}
+
+# print_rows BARE_RPS LIVE_RPS ROW...: one line per row "name|target|expected status|result".
+print_rows() {
+  local bare_rps=$1 live_rps=$2; shift 2
+  local row name target expect rest rps p95 statuses errors other ratio live meets note target_s nerr
+  for row in "$@"; do
     IFS='|' read -r name target expect rest <<<"$row"
     read -r rps p95 statuses errors other <<<"$rest"
-    max_other=$(awk -v a="$max_other" -v b="$other" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
-    ratio=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "-" }')
+    MAX_OTHER=$(awk -v a="$MAX_OTHER" -v b="$other" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
+    ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "-" }')
+    live=$(awk -v a="$rps" -v b="$live_rps" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "-" }')
+    # Responses outside 2xx/3xx, plus connect/read/write errors and timeouts (wrk's "status"
+    # error is the same responses counted again, so it is left out).
+    nerr=$(awk -v s="$statuses" -v e="$errors" 'BEGIN {
+      n = split(s, p, ","); for (i = 1; i <= n; i++) { split(p[i], kv, ":"); if (kv[1] + 0 >= 400 || kv[1] + 0 < 200) x += kv[2] }
+      n = split(e, p, ","); for (i = 1; i <= n; i++) { split(p[i], kv, ":"); if (kv[1] != "status") x += kv[2] }
+      print x + 0 }')
     if [ "$target" = "-" ]; then
       meets="-"; target_s="-"
     else
       target_s="≥$target"
-      meets=$(awk -v r="$ratio" -v t="$target" 'BEGIN{ print ((r + 0 >= t + 0) ? "yes" : "NO") }')
+      meets=$(awk -v r="$ratio" -v t="$target" -v e="$nerr" 'BEGIN{ print ((r + 0 >= t + 0 && e == 0) ? "yes" : "NO") }')
     fi
     # Every response must have had the expected status, with no socket errors or timeouts.
     note="$statuses"
     if [[ "$statuses" != "$expect:"* ]] || [[ "$statuses" == *,* ]] || [[ "$errors" != "connect:0,read:0,write:0,status:0,timeout:0" ]]; then
       note="$statuses UNEXPECTED (errors $errors)"; [ "$meets" != "-" ] && meets="INVALID"
     fi
-    printf '%-36s %9.1f %7s %8.1f %8s %6s %6s  %s\n' "$name" "$rps" "$ratio" "$p95" "$target_s" "$meets" "$other" "$note"
+    printf '%-36s %9.1f %6s %6s %8.1f %7s %7s %6s %6s  %s\n' "$name" "$rps" "$ratio" "$live" "$p95" "$target_s" "$meets" "$nerr" "$other" "$note"
   done
-  echo "   other = CPU cores used by processes outside this benchmark during the run (of $(nproc))"
-  if awk -v m="$max_other" -v t="$OTHER_MAX" 'BEGIN { exit !(m + 0 > t + 0) }'; then
-    echo "   NOTE: other processes used up to $max_other cores during a run: those rows are low; rerun on a quiet machine"
-  fi
-  echo
 }
 
 log "sizes: $SIZES; REUSE=$REUSE KEEP_DB=$KEEP_DB; year $YEAR"
