@@ -52,6 +52,7 @@ def cached_page(
         response = render(request, FRAME, {"content": content, "title": title})
     else:
         response = HttpResponse(_whole_page(request, etag, cached, page_key, template, context))
+        keep_for_early_answer(request, (kind, code, year), stamp)
     response["ETag"] = etag
     patch_cache_control(response, no_cache=True)  # always revalidate: a 304 is cheap
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
@@ -108,10 +109,11 @@ def read_only(view):
     return csrf_exempt(wrapper)
 
 
-def cached_json(request, *, key: str, stamp: str, build):
+def cached_json(request, *, key: str, stamp: str, build, place: tuple | None = None):
     """As `cached_page`, for JSON: the ETag comes from the board's data stamp (and the
     language, which the labels are in), 304 when the client has it, else the cached data,
-    else `build()`."""
+    else `build()`. `place` (kind, code, year) is what the stamp is of: the answer is then
+    also kept for the early answer (middleware.py)."""
     language = get_language()
     etag = _etag(f"api:{key}|{stamp}|{language}")
     if _has(request, etag):
@@ -124,6 +126,15 @@ def cached_json(request, *, key: str, stamp: str, build):
             data = build()
             cache.set(cache_key, data, timeout=CACHE_SECONDS)
         response = api_json(data)
+        if place is not None:
+            keep_for_early_answer(request, place, stamp)
     response["ETag"] = etag
     patch_cache_control(response, no_cache=True)
     return response
+
+
+def keep_for_early_answer(request, place: tuple, stamp: str) -> None:
+    """Mark a whole answer that is the same for every visitor without a session: once the
+    rest of the stack has added its headers, the first middleware keeps it with them, and
+    answers the next visitor from the cache while the place's stamp stays `stamp`."""
+    request.board_early_answer = (place, stamp)

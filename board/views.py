@@ -202,6 +202,7 @@ def api_district(request, code: str):
         key=f"d:{code}:{year}",
         stamp=open_data.district_stamp(district, year),
         build=lambda: open_data.district_data(district, year),
+        place=("district", code, year),
     )
 
 
@@ -219,6 +220,7 @@ def api_township(request, code: str):
         key=f"t:{code}:{year}",
         stamp=open_data.township_stamp(township, year),
         build=lambda: open_data.township_data(township, year),
+        place=("township", code, year),
     )
 
 
@@ -238,6 +240,7 @@ def api_village(request, code: str, year: int):
         key=f"v:{code}:{year}",
         stamp=open_data.village_stamp(village, year),
         build=lambda: open_data.village_data(village, year, pledge_list),
+        place=("village", code, year),
     )
 
 

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The public board's pages and open data from the cache, before everything below, for
+    # visitors without a session (board/middleware.py).
+    "board.middleware.EarlyBoardAnswerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -1,0 +1,88 @@
+"""The early answer: the public board's pages and open data, served from the cache before the
+rest of the middleware stack runs (Django's per-site cache pattern, with the board's stamps).
+
+A visitor without a session (nearly every resident) asking with GET for a page another such
+visitor was shown gets the stored answer with the headers the whole stack added to it then
+(CSP, security headers, ETag, Vary, Content-Language), as long as the data stamp of its place
+has not moved: a write to the place changes the stamp, and the next visitor goes down the
+stack for a fresh page. Everything else (a session, another method, a host that is not
+allowed, plain HTTP where HTTPS is required) goes down the stack as before.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.translation import get_language_from_request
+
+from .responses import CACHE_SECONDS
+from .stamps import cached_stamp
+
+# Headers that describe a body: a 304 leaves them out.
+_BODY_HEADERS = {"content-type", "content-length"}
+
+
+def _key(request, language: str) -> str | None:
+    if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return None  # the security middleware redirects to HTTPS first
+    if set(request.GET) - {"year"} or len(request.GET.getlist("year")) > 1:
+        return None  # only the board's own question: any other query would be a new copy
+    try:
+        host = request.get_host()  # checks ALLOWED_HOSTS, as the stack would
+    except DisallowedHost:
+        return None
+    asked = f"{host}|{language}|{request.path}|{request.GET.get('year', '')}"
+    return "board-early:" + hashlib.sha1(asked.encode()).hexdigest()
+
+
+def _answer(request, entry: dict) -> HttpResponse:
+    if entry["etag"] in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        headers = [(k, v) for k, v in entry["headers"] if k.lower() not in _BODY_HEADERS]
+    else:
+        response = HttpResponse(entry["body"], status=entry["status"])
+        headers = entry["headers"]
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+class EarlyBoardAnswerMiddleware:
+    """First in MIDDLEWARE: answer from the cache (0 queries), or keep what the stack made."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = get_language_from_request(request)
+        key = _key(request, language)
+        if key is not None:
+            entry = cache.get(key)
+            if entry is not None and cached_stamp(*entry["place"]) == entry["stamp"]:
+                return _answer(request, entry)
+        response = self.get_response(request)
+        if key is not None and getattr(request, "LANGUAGE_CODE", None) == language:
+            self._keep(request, response, key)
+        return response
+
+    @staticmethod
+    def _keep(request, response, key: str) -> None:
+        marked = getattr(request, "board_early_answer", None)
+        if marked is None or response.status_code != 200 or response.streaming:
+            return
+        if response.cookies:
+            return  # a cookie is someone's own
+        place, stamp = marked
+        entry = {
+            "place": place,
+            "stamp": stamp,
+            "etag": response.get("ETag", ""),
+            "status": response.status_code,
+            "headers": list(response.items()),
+            "body": response.content,
+        }
+        cache.set(key, entry, timeout=CACHE_SECONDS)
