@@ -24,8 +24,14 @@ from .stamps import cached_stamp
 _BODY_HEADERS = {"content-type", "content-length"}
 
 
+# Where the board answers: every other page goes down the stack without a look in the cache.
+PATH_PREFIXES = ("/board/", "/api/")
+
+
 def _key(request, language: str) -> str | None:
-    if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if request.method != "GET" or not request.path.startswith(PATH_PREFIXES):
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None  # the security middleware redirects to HTTPS first
@@ -58,7 +64,7 @@ class EarlyBoardAnswerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = get_language_from_request(request)
+        language = get_language_from_request(request) if request.method == "GET" else ""
         key = _key(request, language)
         if key is not None:
             entry = cache.get(key)

@@ -120,3 +120,10 @@ class EarlyAnswerTests(TestCase):
 
         self.assertEqual(early_copies("?utm=1", "?year=2026&year=2027", "?a=1&b=2"), 0)
         self.assertEqual(early_copies("?year=2026"), 1)
+
+    def test_other_pages_never_look_in_the_cache(self):
+        with mock.patch.object(cache, "get", wraps=cache.get) as looked:
+            self.client.get(reverse("healthz_live"))
+        self.assertFalse(
+            any(str(c.args[0]).startswith("board-early:") for c in looked.call_args_list)
+        )
