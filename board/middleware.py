@@ -29,8 +29,6 @@ PATH_PREFIXES = ("/board/", "/api/")
 
 
 def _key(request, language: str) -> str | None:
-    if request.method != "GET" or not request.path.startswith(PATH_PREFIXES):
-        return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
@@ -64,8 +62,10 @@ class EarlyBoardAnswerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = get_language_from_request(request) if request.method == "GET" else ""
-        key = _key(request, language)
+        key = language = None
+        if request.method == "GET" and request.path.startswith(PATH_PREFIXES):
+            language = get_language_from_request(request)
+            key = _key(request, language)
         if key is not None:
             entry = cache.get(key)
             if entry is not None and cached_stamp(*entry["place"]) == entry["stamp"]:

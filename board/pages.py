@@ -18,8 +18,7 @@ def _years(lists) -> list[int]:
     """The years with a published list among `lists`, newest first: the page's year switcher,
     and where a page for a year without one sends the visitor, rather than showing another
     year unasked. One query."""
-    years = lists.published().order_by("-year").values_list("year", flat=True).distinct()
-    return list(years)
+    return lists.published().years()[::-1]
 
 
 def district_page(code: str, year: int) -> dict:

@@ -32,6 +32,7 @@ class PlaceWork:
     membership: Membership
     items: list[WorkItem]
     pages: list[tuple[str, str]] = field(default_factory=list)
+    lines: list[tuple] = field(default_factory=list)  # `rows(today)`, for the template
 
     @property
     def place(self):

@@ -83,11 +83,9 @@ def township_projects(request, code: str):
     if request.GET.get("village"):
         projects = projects.filter(pledge_list__village__code=request.GET["village"])
     context = {"township": township, "year": year, "state": state, "projects": projects}
-    years = PledgeList.objects.in_township(township).years_waiting(PledgeList.Status.SUBMITTED)
+    years = [(y, "") for y in PledgeList.objects.in_township(township).years()]
     query = f"&state={state}" if state else ""
-    context["year_links"] = year_nav(
-        [(y, "") for y, _n in years], year, url=lambda y: f"?year={y}{query}"
-    )
+    context["year_links"] = year_nav(years, year, url=lambda y: f"?year={y}{query}")
     return render(request, "pledges/township_projects.html", {**context, "states": PROJECT_STATES})
 
 

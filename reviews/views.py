@@ -68,14 +68,14 @@ def township_reviews(request, code: str):
     township = get_township_for_user(request, code)
     year = review_year(request)
     rows = AnnualReview.objects.township_rows(township, year)
-    years = PledgeList.objects.in_township(township).published().years_waiting("")
+    years = PledgeList.objects.in_township(township).published().years()
     return render(
         request,
         "reviews/township_reviews.html",
         {
             "township": township,
             "year": year,
-            "year_links": year_nav([(y, "") for y, _n in years], year),
+            "year_links": year_nav([(y, "") for y in years], year),
             "rows": rows,
             "can_manage": request.user.has_perm("reviews.manage_review", township),
         },

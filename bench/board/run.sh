@@ -213,15 +213,20 @@ start_gunicorn() {
     --log-level warning --error-logfile "$WORK/gunicorn-$n.log" 9>&- &
   GUNICORN_PID=$!
   GUNICORN_STARTED=$(date +%s)
+  wait_for_server "$BASE/healthz/live/" "$GUNICORN_PID" "$WORK/gunicorn-$n.log" gunicorn
+}
+
+# wait_for_server URL PID LOG NAME: until URL answers 200 (about 30 s), or the server has died.
+wait_for_server() {
   for _ in $(seq 1 150); do
-    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BASE/healthz/live/")" = 200 ]; then
-      log "gunicorn (pid $GUNICORN_PID, $WORKERS sync workers) answers on $BASE"
+    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$1")" = 200 ]; then
+      log "$4 (pid $2, $WORKERS sync workers) answers on $1"
       return 0
     fi
-    kill -0 "$GUNICORN_PID" 2>/dev/null || break
+    kill -0 "$2" 2>/dev/null || break
     sleep 0.2
   done
-  tail -30 "$WORK/gunicorn-$n.log" >&2
+  tail -30 "$3" >&2
   return 1
 }
 
@@ -233,16 +238,7 @@ start_bare() {
   "$GUNICORN" bare.wsgi --chdir "$ROOT/bench" -w "$WORKERS" -k sync -b "127.0.0.1:$port" \
     --log-level warning --error-logfile "$WORK/bare-$n.log" 9>&- &
   BARE_PID=$!
-  for _ in $(seq 1 150); do
-    if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$BARE_URL")" = 200 ]; then
-      log "bare view (pid $BARE_PID, $WORKERS sync workers) answers on $BARE_URL"
-      return 0
-    fi
-    kill -0 "$BARE_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  tail -30 "$WORK/bare-$n.log" >&2
-  return 1
+  wait_for_server "$BARE_URL" "$BARE_PID" "$WORK/bare-$n.log" "bare view"
 }
 
 # start_writer N DISTRICT TOWNSHIP VILLAGE: bench/board/writer.py in the background, with the

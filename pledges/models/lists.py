@@ -58,6 +58,10 @@ class PledgeListQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PledgeList.Status.PUBLISHED)
 
+    def years(self) -> list[int]:
+        """The years these lists cover, oldest first. One query."""
+        return list(self.order_by("year").values_list("year", flat=True).distinct())
+
     def years_waiting(self, status: str) -> list[tuple[int, int]]:
         """(year, how many of these lists are in `status`) for every year they cover, for the
         year switcher's notes. One query."""
