@@ -1,5 +1,5 @@
-"""Open data: what the public board shows, as read-only JSON (/api/v1/…, described in
-static/api/openapi.json) and as CSV / xlsx downloads of the district and township tables.
+"""Open data: what the public board shows, as read-only JSON (/api/v1/…, served and
+described by api.py) and as CSV / xlsx downloads of the district and township tables.
 
 The same querysets as the board pages (views.py):
 published lists only, never a suggestion's name, phone, receipt code or hidden text. Every
@@ -9,31 +9,24 @@ Types: decimals are strings with two places ("1923.00", exact where a float is n
 and times ISO 8601 (times in the site's time zone, with their offset), codes strings.
 """
 
-import functools
-import hashlib
-import json
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from figures.models import (
+    PROJECT_FIGURES,
+    SUGGESTION_FIGURES,
+    Outcome,
+    ReplyWait,
+    VillageYear,
+)
 from pledges.models import Category, PledgeList, Project
 from suggestions.models import Suggestion
-from villages.models import Village
 
 from .stamps import cached_stamp
 
 SUGGESTIONS_SHOWN = 30  # the newest answers, as on the board page
-OPENAPI = Path(settings.BASE_DIR) / "static" / "api" / "openapi.json"
-
-
-@functools.cache
-def openapi_document() -> tuple[dict, str]:
-    """The API's OpenAPI document and a stamp of its text, read once per process."""
-    text = OPENAPI.read_text(encoding="utf-8")
-    return json.loads(text), hashlib.sha1(text.encode()).hexdigest()
 
 
 def find(queryset, code: str, length: int):
@@ -93,39 +86,53 @@ def district_index(districts) -> dict:
     return {"districts": [_place(d, "board:api_district") for d in districts]}
 
 
-def district_rows(district, year: int) -> list[dict]:
-    """One row per township, published lists only. Two queries."""
+def district_townships(district, year: int) -> list:
+    """The district's townships, each with the sums of its villages' figures of `year`
+    (`figures.VillageYearQuerySet.by_township`). One query."""
+    return VillageYear.objects.by_township(district, year, timezone.localdate())
+
+
+def township_villages(township, year: int) -> list[tuple]:
+    """(village, its figures of `year`) for every village of the township
+    (`figures.VillageYearQuerySet.of_villages`). One query."""
+    return VillageYear.objects.of_villages(township, year, timezone.localdate())
+
+
+def district_rows(district, year: int, townships: list | None = None) -> list[dict]:
+    """One row per township, published lists only. One query (none given `townships`)."""
+    if townships is None:
+        townships = district_townships(district, year)
     rows = []
-    for township in PledgeList.objects.township_summary(
-        district=district, year=year, published_only=True
-    ):
+    for township in townships:
         summary = township.summary
         rows.append(
             {
                 **_place(township, "board:api_township"),
                 "villages": township.village_count,
-                "lists_published": summary.get("published_count", 0),
-                "projects": summary.get("project_count", 0),
-                "verified": summary.get("verified_count", 0),
-                "completed": summary.get("completed_count", 0),
-                "overdue": summary.get("overdue_count", 0),
+                "lists_published": summary["published_count"],
+                "projects": summary["project_count"],
+                "verified": summary["verified_count"],
+                "completed": summary["completed_count"],
+                "overdue": summary["overdue_count"],
             }
         )
     return rows
 
 
-def township_rows(township, year: int) -> list[dict]:
+def township_rows(township, year: int, villages: list | None = None) -> list[dict]:
     """One row per village; a village without a published list has `list` null and zeros.
-    Two queries."""
-    lists, _totals = PledgeList.objects.published().township_rows(township, year)
+    One query (none given `villages`)."""
+    if villages is None:
+        villages = township_villages(township, year)
     rows = []
-    for village, pledge_list in lists:
+    for village, figures in villages:
+        published = figures.is_published
         row = {
             "code": village.code,
             "name": village.name,
             "board_url": reverse("board:board_village", args=[village.code, year]),
-            "url": reverse("board:api_village", args=[village.code, year]) if pledge_list else None,
-            "list": PledgeList.Status.PUBLISHED.value if pledge_list else None,
+            "url": reverse("board:api_village", args=[village.code, year]) if published else None,
+            "list": PledgeList.Status.PUBLISHED.value if published else None,
         }
         for key, name in (
             ("projects", "project_count"),
@@ -134,17 +141,34 @@ def township_rows(township, year: int) -> list[dict]:
             ("in_progress", "in_progress_count"),
             ("overdue", "overdue_count"),
         ):
-            row[key] = getattr(pledge_list, name) if pledge_list else 0
+            row[key] = getattr(figures, name) if published else 0
         rows.append(row)
     return rows
+
+
+def township_totals(villages: list[tuple]) -> dict:
+    """The township page's totals row from `township_villages`: published lists only, as
+    `PledgeList.totals` sums them. No query."""
+    published = [figures for _village, figures in villages if figures.is_published]
+    totals = {name: sum(getattr(f, name) for f in published) for name in PROJECT_FIGURES}
+    return {**totals, "list_count": len(published), "published_count": len(published)}
 
 
 def totals(rows: list[dict], keys: tuple) -> dict:
     return {key: sum(row[key] for row in rows) for key in keys}
 
 
-def outcomes(projects) -> list[dict]:
-    """Completed and verified quantities by category and unit (`ProjectQuerySet.outcomes`)."""
+def outcome_rows(rows) -> list[dict]:
+    """The results of the villages of `rows` (VillageYears) for a template: completed and
+    verified quantities by category (its label) and unit. One query."""
+    return [
+        {**row, "category": Category(row["category"]).label} for row in Outcome.objects.summed(rows)
+    ]
+
+
+def outcomes(rows) -> list[dict]:
+    """Completed and verified quantities by category and unit of the villages of `rows`
+    (VillageYears), as `ProjectQuerySet.outcomes` gives them. One query."""
     labels = dict(Category.choices)
     return [
         {
@@ -154,14 +178,16 @@ def outcomes(projects) -> list[dict]:
             "total": decimal_text(row["total"]),
             "projects": row["projects"],
         }
-        for row in projects.outcomes()
+        for row in Outcome.objects.summed(rows)
     ]
 
 
-def figures(villages, year: int) -> dict:
-    counts = Suggestion.objects.figures(year=year, villages=villages)
-    keys = ("meetings", "received", "answered", "adopted", "median_days_to_reply")
-    return {key: counts[key] for key in keys}
+def figures(places, rows) -> dict:
+    """Meetings, suggestions received, answered and adopted, summed over `places` (the
+    townships of `district_townships` or the figures of `township_villages`), and the median
+    days to a reply over the villages of `rows` (VillageYears). One query."""
+    counts = {key: sum(getattr(place, key) for place in places) for key in SUGGESTION_FIGURES}
+    return {**counts, "median_days_to_reply": ReplyWait.objects.median_days(rows)}
 
 
 DISTRICT_TOTAL_KEYS = (
@@ -176,20 +202,25 @@ TOWNSHIP_TOTAL_KEYS = ("projects", "verified", "completed", "in_progress", "over
 
 
 def district_data(district, year: int) -> dict:
-    """Nine queries with the stamp, whatever the number of townships and villages."""
-    rows = district_rows(district, year)
+    """Four queries with the stamp, whatever the number of townships and villages."""
+    townships = district_townships(district, year)
+    rows = district_rows(district, year, townships)
+    figure_rows = VillageYear.objects.for_year(year).in_district(district)
     return {
         "district": _place(district, "board:api_district"),
         "year": year,
         "townships": rows,
         "totals": totals(rows, DISTRICT_TOTAL_KEYS),
-        "outcomes": outcomes(Project.objects.of_year(year).in_district(district)),
-        "figures": figures(Village.objects.in_district(district), year),
+        "outcomes": outcomes(figure_rows),
+        "figures": figures(townships, figure_rows),
     }
 
 
 def township_data(township, year: int) -> dict:
-    rows = township_rows(township, year)
+    """Four queries with the stamp, whatever the number of villages."""
+    villages = township_villages(township, year)
+    rows = township_rows(township, year, villages)
+    figure_rows = VillageYear.objects.for_year(year).in_township(township)
     return {
         "township": {
             **_place(township, "board:api_township"),
@@ -202,8 +233,8 @@ def township_data(township, year: int) -> dict:
             "lists_published": sum(row["list"] is not None for row in rows),
             **totals(rows, TOWNSHIP_TOTAL_KEYS),
         },
-        "outcomes": outcomes(Project.objects.of_year(year).in_township(township)),
-        "figures": figures(township.villages.all(), year),
+        "outcomes": outcomes(figure_rows),
+        "figures": figures([f for _village, f in villages], figure_rows),
     }
 
 

@@ -4,11 +4,11 @@ Called only when the page is not in the cache (see responses.py)."""
 
 from django.shortcuts import get_object_or_404
 
+from figures.models import VillageYear
 from pledges.models import ChangeRequest, PledgeList, Project
 from pledges.timeline import shown_value, status_steps
 from residents.models import Challenge, ViolationReport
 from reviews import results as review_results
-from suggestions.models import Suggestion
 from villages.models import District, Township, Village
 
 from . import open_data
@@ -22,39 +22,40 @@ def _years(lists) -> list[int]:
 
 
 def district_page(code: str, year: int) -> dict:
+    """The district's townships side by side, from the villages' figures (figures app) summed
+    per township in one query; the district's results and suggestions from the same rows."""
     district = get_object_or_404(District, code=code)
-    townships = PledgeList.objects.township_summary(
-        district=district, year=year, published_only=True
-    )
-    published = any(township.summary.get("list_count") for township in townships)
+    townships = open_data.district_townships(district, year)
+    rows = VillageYear.objects.for_year(year).in_district(district)
     return {
         "title": f"{district.name} {year}",
         "district": district,
         "year": year,
-        "published": published,
-        "other_years": _years(PledgeList.objects.in_district(district)),
+        "published": any(township.summary["list_count"] for township in townships),
+        "other_years": VillageYear.objects.published().in_district(district).years()[::-1],
         "townships": townships,
-        "outcomes": Project.objects.of_year(year).in_district(district).outcome_rows(),
-        "figures": Suggestion.objects.figures(
-            year=year, villages=Village.objects.in_district(district)
-        ),
+        "outcomes": open_data.outcome_rows(rows),
+        "figures": open_data.figures(townships, rows),
     }
 
 
 def township_page(code: str, year: int) -> dict:
+    """Every village of the township with its figures (figures app, one query); the totals,
+    results and suggestions from the same rows."""
     township = get_object_or_404(Township.objects.select_related("district"), code=code)
-    rows, totals = PledgeList.objects.published().township_rows(township, year)
-    published = totals["list_count"] > 0
+    villages = open_data.township_villages(township, year)
+    totals = open_data.township_totals(villages)
+    rows = VillageYear.objects.for_year(year).in_township(township)
     return {
         "title": f"{township.name} {year}",
         "township": township,
         "year": year,
-        "published": published,
-        "other_years": _years(PledgeList.objects.in_township(township)),
-        "rows": rows,
+        "published": totals["list_count"] > 0,
+        "other_years": VillageYear.objects.published().in_township(township).years()[::-1],
+        "rows": [(village, f if f.is_published else None) for village, f in villages],
         "totals": totals,
-        "outcomes": Project.objects.of_year(year).in_township(township).outcome_rows(),
-        "figures": Suggestion.objects.figures(year=year, villages=township.villages.all()),
+        "outcomes": open_data.outcome_rows(rows),
+        "figures": open_data.figures([f for _village, f in villages], rows),
     }
 
 

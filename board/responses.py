@@ -86,7 +86,7 @@ def api_json(data, status: int = 200) -> JsonResponse:
 
 
 def api_error(status: int, message: str) -> JsonResponse:
-    """Every error of the API, in JSON (the Error schema of static/api/openapi.json)."""
+    """Every error of the API, in JSON (the Error schema of api.py)."""
     return api_json({"error": message, "status": status}, status=status)
 
 

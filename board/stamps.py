@@ -13,7 +13,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
+from django.utils import timezone
 
+from figures import signals as figure_signals
+from ops.near import NearCache
 from pledges import signals as pledge_signals
 from pledges.models import ChangeRequest, Photo, PledgeList, ProgressUpdate, Prohibition, Project
 from residents.models import Challenge, ViolationReport
@@ -119,6 +122,9 @@ def _project_parts(lists: str) -> str:
 # --- The stamps in the cache: a warm board page asks the database nothing ------------------
 
 TREE_KEY = "board-stamp:tree"
+# The stamps as this process last read them, while Redis reports no change (ops/near.py):
+# a warm board page asks neither the database nor Redis for its stamp.
+NEAR = NearCache("board-stamp:")
 
 
 def _stamp_key(kind: str, code: str) -> str:
@@ -126,10 +132,11 @@ def _stamp_key(kind: str, code: str) -> str:
 
 
 def cached_stamp(kind: str, code: str, year: int) -> str | None:
-    """`place_stamp`, kept in the cache (one round trip when warm) until a write to the place
-    forgets it (see `watch`) or BOARD_STAMP_SECONDS pass, which bounds how long a write that
-    bypasses the models (a queryset update, raw SQL) can go unseen. The tree generation is
-    part of the stamp: renaming a township or district changes every page that names it."""
+    """`place_stamp`, kept in the cache (and in the process, `NEAR`) until a write to the
+    place forgets it (see `watch`) or BOARD_STAMP_SECONDS pass, which bounds how long a write
+    that bypasses the models (a queryset update, raw SQL) can go unseen. The tree generation
+    is part of the stamp: renaming a township or district changes every page that names it;
+    so is the day: a project passes its planned finish without any write."""
     return stamp_and_cached(kind, code, year)[0]
 
 
@@ -137,7 +144,7 @@ def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) ->
     """(`cached_stamp`, the cache's value for `key`) in the same round trip to the cache:
     a warm board page costs one."""
     stamp_key = _stamp_key(kind, code)
-    found = cache.get_many([stamp_key, TREE_KEY] + ([key] if key else []))
+    found = NEAR.get_many([stamp_key, TREE_KEY], also=(key,) if key else ())
     tree = found.get(TREE_KEY)
     if tree is None:
         cache.add(TREE_KEY, str(time.time_ns()), timeout=None)
@@ -147,7 +154,9 @@ def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) ->
         stamps = {"tree": tree}
     if year not in stamps:
         stamp = place_stamp(kind, code, year)
-        stamps = {**stamps, year: None if stamp is None else f"{tree}|{stamp}"}
+        # Today is part of it: what is overdue changes with the date alone.
+        today = timezone.localdate().isoformat()
+        stamps = {**stamps, year: None if stamp is None else f"{tree}|{today}|{stamp}"}
         cache.set(stamp_key, stamps, timeout=settings.BOARD_STAMP_SECONDS)
     return stamps[year], found.get(key)
 
@@ -155,8 +164,13 @@ def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) ->
 def _forget_now_and_on_commit(keys: list[str]) -> None:
     """Forget now, so this request already reads fresh, and again once the transaction
     commits, so a page built from the old rows in between is not kept."""
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+
+    def forget():
+        NEAR.forget(keys)
+        cache.delete_many(keys)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def forget_stamps(code_rows) -> None:
@@ -187,9 +201,13 @@ def villages_changed(villages) -> None:
 
 def tree_changed() -> None:
     """A village, township or district was added, renamed or removed: every stamp changes."""
-    generation = str(time.time_ns())
-    cache.set(TREE_KEY, generation, timeout=None)
-    transaction.on_commit(lambda: cache.set(TREE_KEY, str(time.time_ns()), timeout=None))
+
+    def renew():
+        NEAR.forget([TREE_KEY])
+        cache.set(TREE_KEY, str(time.time_ns()), timeout=None)
+
+    renew()
+    transaction.on_commit(renew)
 
 
 def watch(model, village_path: str) -> None:
@@ -238,6 +256,10 @@ def watch_everything() -> None:
     # Bulk writes (the Excel import, seeding) send no model signals: they say so themselves.
     pledge_signals.written_in_bulk.connect(
         _written_in_bulk, dispatch_uid="board-stamp:written-in-bulk"
+    )
+    # The overnight recount of overdue projects changes the figures the pages show.
+    figure_signals.overdue_recounted.connect(
+        _written_in_bulk, dispatch_uid="board-stamp:overdue-recounted"
     )
 
 

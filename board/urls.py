@@ -1,6 +1,6 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from . import views
+from . import api, views
 
 app_name = "board"
 
@@ -20,12 +20,9 @@ urlpatterns = [
         views.board_project_plate,
         name="board_project_plate",
     ),
-    # Open data: read-only JSON (static/api/openapi.json) and the tables as downloads.
-    path("api/v1/openapi.json", views.api_openapi, name="api_openapi"),
-    path("api/v1/districts/", views.api_districts, name="api_districts"),
-    path("api/v1/districts/<str:code>/", views.api_district, name="api_district"),
-    path("api/v1/townships/<str:code>/", views.api_township, name="api_township"),
-    path("api/v1/villages/<str:code>/<int:year>/", views.api_village, name="api_village"),
+    # Open data: read-only JSON (the django-ninja API of api.py, its OpenAPI document at
+    # api/v1/openapi.json) and the tables as downloads.
+    path(api.PREFIX, include(api.urlpatterns())),
     path(
         "board/<str:code>/export.csv", views.board_export, {"fmt": "csv"}, name="board_export_csv"
     ),
@@ -36,5 +33,5 @@ urlpatterns = [
         name="board_export_xlsx",
     ),
     # Last: any other address under /api/ is a 404 in JSON, not the site's HTML page.
-    re_path(r"^api/", views.api_not_found, name="api_not_found"),
+    re_path(r"^api/", api.not_found, name="api_not_found"),
 ]

@@ -1,30 +1,27 @@
-"""The public board (no account): district, township and village pages, the A4 poster, the
-open data API and the tables as downloads. Pages are built in pages.py and served from their
-data stamp by responses.py."""
+"""The public board (no account): district, township and village pages, the A4 poster and
+the tables as downloads (the open data API is api.py's). Pages are built in pages.py and
+served from their data stamp by responses.py."""
 
-import hashlib
 import re
 from functools import wraps
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from lib import spreadsheets
 from lib.qr import qr_svg
-from lib.years import YEAR_MAX, YEAR_MIN, asked_year, parse_year, year_or_404
+from lib.years import asked_year, year_or_404
 from pledges.models import PledgeList, Project
 from villages.models import District, Township, Village
 
 from . import open_data, pages
 from .forms import BoardSearchForm
-from .responses import READ_METHODS, api_error, cached_json, cached_page, read_only
+from .responses import cached_page, read_only
 
 
 @require_GET
@@ -167,110 +164,9 @@ def board_poster(request, code: str, year: int):
     return render(request, "board/poster.html", context)
 
 
-# --- Open data (read-only JSON and downloads) ---
-# The board's data as JSON under /api/v1/ (described in static/api/openapi.json) and the
-# district and township tables as CSV and xlsx. Builders and serialisers: open_data.py.
-
-YEAR_ERROR = "year must be a year from 2000 to 2100."
-
-
-def _api_year(request) -> int | None:
-    """?year= (default: this year); None when it is not a year a list can have."""
-    text = request.GET.get("year", "")
-    return parse_year(text) if text else timezone.localdate().year
-
-
-@read_only
-def api_districts(request):
-    """/api/v1/districts/: every district, with the address of its table."""
-    data = open_data.district_index(District.objects.all())
-    stamp = hashlib.sha1(repr(data).encode()).hexdigest()
-    return cached_json(request, key="districts", stamp=stamp, build=lambda: data)
-
-
-@read_only
-def api_district(request, code: str):
-    """/api/v1/districts/<code>/?year=: the district table, outcomes and suggestion figures."""
-    district = open_data.find(District.objects.all(), code, 6)
-    if district is None:
-        return api_error(404, "No district with this code.")
-    year = _api_year(request)
-    if year is None:
-        return api_error(400, YEAR_ERROR)
-    return cached_json(
-        request,
-        key=f"d:{code}:{year}",
-        stamp=open_data.district_stamp(district, year),
-        build=lambda: open_data.district_data(district, year),
-        place=("district", code, year),
-    )
-
-
-@read_only
-def api_township(request, code: str):
-    """/api/v1/townships/<code>/?year=: per village, outcomes and suggestion figures."""
-    township = open_data.find(Township.objects.select_related("district"), code, 9)
-    if township is None:
-        return api_error(404, "No township with this code.")
-    year = _api_year(request)
-    if year is None:
-        return api_error(400, YEAR_ERROR)
-    return cached_json(
-        request,
-        key=f"t:{code}:{year}",
-        stamp=open_data.township_stamp(township, year),
-        build=lambda: open_data.township_data(township, year),
-        place=("township", code, year),
-    )
-
-
-@read_only
-def api_village(request, code: str, year: int):
-    """/api/v1/villages/<code>/<year>/: the published list; 404 while it is not published."""
-    village = open_data.find(Village.objects.with_tree(), code, 12)
-    if village is None:
-        return api_error(404, "No village with this code.")
-    pledge_list = None
-    if YEAR_MIN <= year <= YEAR_MAX:
-        pledge_list = open_data.village_querysets(village, year)[0].first()
-    if pledge_list is None:
-        return api_error(404, "The list for this year is not published.")
-    return cached_json(
-        request,
-        key=f"v:{code}:{year}",
-        stamp=open_data.village_stamp(village, year),
-        build=lambda: open_data.village_data(village, year, pledge_list),
-        place=("village", code, year),
-    )
-
-
-@read_only
-def api_openapi(request):
-    """/api/v1/openapi.json: the API's description beside the API (static/api/openapi.json,
-    also served as a static file)."""
-    document, stamp = open_data.openapi_document()
-    return cached_json(request, key="openapi", stamp=stamp, build=lambda: document)
-
-
-@csrf_exempt
-def api_not_found(request):
-    """Any other address under /api/, with any method: 404 in JSON, as the API's own
-    answers. A path without its final slash is sent to the one with it, as
-    CommonMiddleware does everywhere else (this route leaves it nothing to resolve)."""
-    if _slash_appended_resolves(request):
-        return redirect(request.get_full_path(force_append_slash=True), permanent=True)
-    return api_error(404, "Nothing at this address: see /api/v1/openapi.json.")
-
-
-def _slash_appended_resolves(request) -> bool:
-    path = request.path_info
-    if not settings.APPEND_SLASH or path.endswith("/") or request.method not in READ_METHODS:
-        return False
-    try:
-        return resolve(path + "/", getattr(request, "urlconf", None)).func is not api_not_found
-    except Resolver404:
-        return False
-
+# --- Downloads ---
+# The district and township tables as CSV and xlsx (builders: open_data.py; the JSON of the
+# same data is the API's, api.py).
 
 EXPORT_TABLES = {
     6: (District, open_data.district_table),

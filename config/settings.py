@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reviews",
     "notices",
     "imports",
+    "figures",
     "board",
     "dashboards",
     "demo",
@@ -139,6 +140,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # After a failed call the cache is skipped for this long (per process).
 CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=5)
+# Values a process keeps of the Redis cache while Redis reports no change (ops/near.py) are
+# kept at most this long; and how many whole board answers each process keeps beside them.
+NEAR_CACHE_SECONDS = env.int("NEAR_CACHE_SECONDS", default=60)
+BOARD_NEAR_ANSWERS = env.int("BOARD_NEAR_ANSWERS", default=500)
 
 # --- Celery ---
 # Without a broker, tasks run eagerly in the calling process so the app needs nothing else.
@@ -436,6 +441,15 @@ PERIODIC_TASKS = [
         "name": "audit: remove security events past their retention",
         "task": "audit.tasks.purge_security_events",
         "crontab": {"minute": "30", "hour": "3", "timezone": "Asia/Shanghai"},
+    },
+    {
+        "name": "figures: recount overdue projects for the new day",
+        "task": "figures.tasks.recount_overdue",
+        "crontab": {"minute": "1", "hour": "0", "timezone": "Asia/Shanghai"},
+        "description": (
+            "The board's per-village figures whose overdue count changed with the date "
+            "(a project passed its planned finish); until then the pages count them live."
+        ),
     },
 ]
 

@@ -1,8 +1,11 @@
 """Pledge lists and projects fetched for the user asking, with a permission."""
 
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
 from villages.access import get_for_user
 
-from .models import ChangeRequest, Escalation, PledgeList, Project
+from .models import ChangeRequest, Escalation, OpenYearJob, PledgeList, Project
 
 
 def get_pledge_list_for_user(request, pk: int, perm: str = "pledges.view_pledge_list"):
@@ -23,3 +26,13 @@ def get_change_request_for_user(request, pk: int) -> ChangeRequest:
 def get_escalation_for_user(request, pk: int) -> Escalation:
     queryset = Escalation.objects.select_related("village__township", "project")
     return get_for_user(request, queryset, "pledges.answer_escalation", pk=pk)
+
+
+def get_open_year_job_for_user(request, pk: int) -> OpenYearJob:
+    """An opening of a year, for those who may open a year in its district: another
+    district's job is not found (404), a district member without the right is refused."""
+    queryset = OpenYearJob.objects.visible_to(request.user).select_related("district")
+    job = get_object_or_404(queryset, pk=pk)
+    if not request.user.has_perm("pledges.open_year", job.district):
+        raise PermissionDenied
+    return job

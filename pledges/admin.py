@@ -6,6 +6,7 @@ from villages.models import District, Membership
 from .models import (
     ChangeRequest,
     Escalation,
+    OpenYearJob,
     Photo,
     PledgeList,
     ProgressUpdate,
@@ -101,3 +102,21 @@ class EscalationAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "level"]
     list_select_related = ["project"]
     raw_id_fields = ["project"]
+
+
+@admin.register(OpenYearJob)
+class OpenYearJobAdmin(admin.ModelAdmin):
+    """Read only: a year is opened from the district's page or `manage.py open_year`."""
+
+    list_display = ["district", "year", "status", "done", "total", "created", "finished_at"]
+    list_filter = ["status", "year"]
+    list_select_related = ["district"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)

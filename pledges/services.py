@@ -2,35 +2,251 @@
 the other way round. What apps above react to is announced through signals.py once the
 transaction commits."""
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Value, Window
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.functions import Cast, RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from lib.signals import announce
+from ops.services import enqueue
 from villages.models import District, Village
 
-from .models import ChangeRequest, Escalation, Photo, PledgeList, ProgressUpdate, Project
-from .signals import project_verified
+from .models import (
+    ChangeRequest,
+    Escalation,
+    OpenYearJob,
+    Photo,
+    PledgeList,
+    ProgressUpdate,
+    Project,
+)
+from .signals import project_verified, written_in_bulk
+
+logger = logging.getLogger(__name__)
+
+
+# --- Opening a year -----------------------------------------------------------------------
+
+# Villages per batch: each batch is one transaction, so the progress moves every second or so
+# and a failure loses at most one batch.
+OPEN_YEAR_BATCH = 200
+# What a job has counted so far (read back after a failed batch rolled its part back).
+_FIGURES = ["total", "done", "lists_created", "projects_carried", "awaiting_verification"]
+
+
+def open_year_job_start(*, district: District, year: int, by, carry_over: bool) -> OpenYearJob:
+    """Ask a worker to open `year` for every village of the district that has no list for
+    it yet; where no broker is set it runs at once, before this returns. While a job for the
+    same district and year is queued or running, that job is returned instead (queued again
+    when it has stalled, see OpenYearJob.claim)."""
+    with transaction.atomic():
+        job, created = open_year_job_create(
+            district=district, year=year, by=by, carry_over=carry_over
+        )
+        queued = created or job.is_stalled
+        if queued:
+            enqueue("pledges.tasks.open_year_job_run", job.pk)
+    if queued:
+        job.refresh_from_db()  # where there is no broker it has run by now
+    return job
+
+
+def open_year_job_create(
+    *, district: District, year: int, by, carry_over: bool
+) -> tuple[OpenYearJob, bool]:
+    """(the district's queued or running job for `year`, False), or (a new queued one,
+    True): the unique constraint keeps a second one out when two people ask at once."""
+    job = OpenYearJob.objects.active_for(district, year)
+    if job is not None:
+        return job, False
+    total = villages_to_open(year, district).count()
+    job = OpenYearJob(
+        district=district, year=year, carry_over=carry_over, created_by=by, total=total
+    )
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:
+        # Someone asked at the same moment: theirs, whatever it has done since.
+        return OpenYearJob.objects.filter(district=district, year=year).latest("created"), False
+    return job, True
+
+
+def open_year_job_run(
+    *, job_pk: int, batch_size: int = OPEN_YEAR_BATCH, on_batch=None
+) -> OpenYearJob:
+    """Open the job's year, `batch_size` villages per transaction, until every village of
+    the district has a list for it; `on_batch(job)` after each batch (the command prints
+    progress). Safe to run twice: the job is claimed first, and villages that have a list
+    already are skipped. An error stops the job as failed with a message; the batches
+    committed before it stay, and opening again finishes the rest."""
+    job = OpenYearJob.objects.select_related("district", "created_by").get(pk=job_pk)
+    if not job.claim():
+        return job
+    try:
+        while True:
+            handled = _open_year_batch(job, batch_size)
+            if handled and on_batch is not None:
+                on_batch(job)
+            if handled < batch_size:  # none was left beyond this batch
+                break
+    except Exception:
+        logger.exception("opening %s for %s stopped", job.year, job.district)
+        job.refresh_from_db(fields=_FIGURES)
+        job.fail(
+            _(
+                "Stopped by an error after %(done)s villages; their lists are kept. "
+                "Open the year again to finish the others."
+            )
+            % {"done": job.done}
+        )
+    else:
+        job.finish()
+    return job
+
+
+def pledge_list_open_year(*, district: District, year: int, by, carry_over: bool = False) -> int:
+    """Open `year` for the district here and now (what the worker does with a job); running
+    it again creates nothing. Returns how many lists were created."""
+    job, _created = open_year_job_create(district=district, year=year, by=by, carry_over=carry_over)
+    return open_year_job_run(job_pk=job.pk).lists_created
+
+
+def villages_to_open(year: int, districts):
+    """The villages of `districts` (a district, or several) that have no list for `year`."""
+    if isinstance(districts, District):
+        districts = [districts]
+    return Village.objects.filter(township__district__in=districts).exclude(
+        Exists(PledgeList.objects.filter(village=OuterRef("pk"), year=year))
+    )
 
 
 @transaction.atomic
-def pledge_list_open_year(*, district: District, year: int, by, carry_over: bool = False) -> int:
-    """Create an empty draft list for every village of the district that has none for the
-    year; running it again creates nothing. With `carry_over`, each new list starts with the
-    village's unfinished projects of the year before. Returns how many lists were created."""
-    villages = list(
-        Village.objects.filter(township__district=district).exclude(pledge_lists__year=year)
+def _open_year_batch(job: OpenYearJob, size: int) -> int:
+    """Give the next `size` villages of the job's district that have no list for its year an
+    empty draft, with last year's unfinished projects when the job carries over (what
+    `_carry_over` does for one list), and tell the apps above (written_in_bulk) in the same
+    transaction. Returns how many villages; 0 when none is left.
+
+    The database copies the rows itself (INSERT … SELECT), and writes the first history row
+    of each as bulk_create_with_history would (type "+", by who asked): no Python object per
+    row, and the same queries whatever `size` (see the tests): the villages, the lists and
+    their history, the copies and their history, the count of projects left for verification,
+    the job's figures, and what the receivers of written_in_bulk ask. At a province's size
+    (30,000 lists, 100,000 copies, as many history rows) building model objects for them
+    would cost several times the copying."""
+    village_ids = list(
+        villages_to_open(job.year, job.district).order_by("pk")[:size].values_list("pk", flat=True)
     )
-    created = bulk_create_with_history(
-        [PledgeList(village=village, year=year) for village in villages],
+    if not village_ids:
+        return 0
+    now, by = timezone.now(), job.created_by
+    new_lists = PledgeList.objects.filter(village__in=village_ids, year=job.year)
+    lists = _insert_with_history(
         PledgeList,
-        batch_size=1000,
-        default_user=by,
+        Village.objects.filter(pk__in=village_ids),
+        _new_rows(PledgeList(year=job.year), now, village=F("pk")),
+        inserted=new_lists,
+        now=now,
+        by=by,
     )
-    if carry_over and created:
-        _carry_over(PledgeList.objects.filter(year=year, village__in=villages), by=by)
-    return len(created)
+    carried = awaiting = 0
+    if job.carry_over:
+        left = Project.objects.left_from(year=job.year - 1, village_ids=village_ids)
+        # Numbered 1, 2, … in last year's order (the new lists are empty), each linked to
+        # the project it continues; completed ones wait for the township's verification.
+        copies = _new_rows(
+            Project(),
+            now,
+            pledge_list=Subquery(
+                PledgeList.objects.filter(
+                    village=OuterRef("pledge_list__village"), year=job.year
+                ).values("pk")
+            ),
+            number=Window(RowNumber(), partition_by=[F("pledge_list")], order_by="number"),
+            carried_from=F("pk"),
+            **{name: F(name) for name in CARRIED_FIELDS},
+        )
+        carried = _insert_with_history(
+            Project,
+            left.filter(status__in=Project.ACTIVE).select_related(None),
+            copies,
+            inserted=Project.objects.filter(pledge_list__in=new_lists),
+            now=now,
+            by=by,
+        )
+        awaiting = left.filter(status=Project.Status.COMPLETED).count()
+    written_in_bulk.send(sender=PledgeList, village_ids=village_ids, years=[job.year])
+    job.record_batch(villages=len(village_ids), lists=lists, carried=carried, awaiting=awaiting)
+    return len(village_ids)
+
+
+def _insert_with_history(model, source, columns: dict, *, inserted, now, by) -> int:
+    """Insert the rows `columns` makes of each row of `source` (see _insert_select), then
+    the first history row of each of them (`inserted`: the rows just inserted, nothing else),
+    as django-simple-history's bulk_create_with_history writes it. Two queries; returns how
+    many rows were inserted."""
+    count = _insert_select(model, source, columns)
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):  # as simple_history's helpers
+        return count
+    history = model.history.model
+    _insert_select(
+        history,
+        inserted,
+        {
+            **{field.name: F(field.attname) for field in history.tracked_fields},
+            **_constants(history, history_date=now, history_type="+", history_user_id=by and by.pk),
+        },
+    )
+    return count
+
+
+def _new_rows(template, now, **taken) -> dict:
+    """The columns of new rows of the model of `template`: the expressions `taken` gives,
+    and for every other field what save() would give `template`: its value (the field's
+    default unless set), `now` for created and modified. NULLs and database defaults are
+    left to the database."""
+    values = {}
+    for field in template._meta.concrete_fields:
+        if field.primary_key or field.name in taken:
+            continue
+        is_timestamp = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        value = now if is_timestamp else field.pre_save(template, add=True)
+        if not isinstance(value, DatabaseDefault):
+            values[field.name] = value
+    return {**taken, **_constants(type(template), **values)}
+
+
+def _constants(model, **values) -> dict:
+    """Each value that is not NULL as a constant typed like the field it fills: PostgreSQL
+    cannot tell the type of a bare parameter in a prepared statement's SELECT list."""
+    fields = {name: model._meta.get_field(name) for name in values}
+    return {
+        fields[name].name: Cast(Value(value), output_field=fields[name])
+        for name, value in values.items()
+        if value is not None
+    }
+
+
+def _insert_select(model, source, columns: dict) -> int:
+    """INSERT INTO the table of `model` the rows of `source` (a queryset), `columns` naming
+    each field to fill and the expression over `source` that fills it. One query; nothing
+    is read into Python. Returns how many rows were inserted."""
+    aliases = {f"insert_{name}": expression for name, expression in columns.items()}
+    rows = source.order_by().annotate(**aliases).values_list(*aliases)
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
+        return cursor.rowcount
 
 
 class CarryOver(int):

@@ -8,5 +8,7 @@ from django.dispatch import Signal
 project_verified = Signal()
 
 # Rows of these villages' lists were written without model signals (the Excel import in
-# bulk mode, seeding); sent at once. Arguments: village_ids (a list or a queryset of ids).
+# bulk mode, seeding, opening a year); sent at once, in the write's transaction if any.
+# Arguments: village_ids (a list or a queryset of ids); years (optional: the only years
+# written, when the sender knows them).
 written_in_bulk = Signal()

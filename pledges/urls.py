@@ -6,6 +6,7 @@ app_name = "pledges"
 
 urlpatterns = [
     path("pledges/districts/<str:code>/open-year/", views.open_year, name="open_year"),
+    path("pledges/open-year/<int:pk>/", views.open_year_job, name="open_year_job"),
     path(
         "pledges/townships/<str:code>/projects/", views.township_projects, name="township_projects"
     ),

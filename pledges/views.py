@@ -21,6 +21,7 @@ from . import services, work
 from .access import (
     get_change_request_for_user,
     get_escalation_for_user,
+    get_open_year_job_for_user,
     get_pledge_list_for_user,
     get_project_for_user,
 )
@@ -36,7 +37,7 @@ from .forms import (
     prohibition_formset,
     project_formset,
 )
-from .models import PROJECT_STATES, UNITS, PledgeList, Project
+from .models import PROJECT_STATES, UNITS, OpenYearJob, PledgeList, Project
 from .timeline import pledge_list_timeline, project_timeline
 
 
@@ -49,22 +50,35 @@ def _project_form(request, project, form, title: str, **extra):
 @login_required
 @require_http_methods(["GET", "POST"])
 def open_year(request, code: str):
-    """Open the coming year for every village, after a page that says what it will do."""
+    """Open the coming year for every village, after a page that says what it will do. A
+    worker opens it; the page then follows its progress. While it runs, asking again leads
+    to the same job."""
     district = get_district_for_user(request, code, perm="pledges.open_year")
     year = work.year_to_open(district, timezone.localdate())
-    overview = reverse("dashboards:district_overview", args=[code])
     if year is None or year_param(request, default=year) != year:
         messages.info(request, _("Only the coming year can be opened, once this year is open."))
-        return redirect(overview)
+        return redirect("dashboards:district_overview", code)
     if confirmed(request):
-        created = services.pledge_list_open_year(
-            district=district, year=year, by=request.user, carry_over="carry_over" in request.POST
+        carry_over = "carry_over" in request.POST
+        job = services.open_year_job_start(
+            district=district, year=year, by=request.user, carry_over=carry_over
         )
-        text = _("%(year)s opened: %(count)s new draft lists.")
-        messages.success(request, text % {"year": year, "count": created})
-        return redirect(f"{overview}?year={year}")
+        return redirect(job)
+    if job := OpenYearJob.objects.active_for(district, year):
+        return redirect(job)
     context = {"district": district, "figures": work.open_year_figures(district, year)}
     return render(request, "pledges/open_year_confirm.html", context)
+
+
+@login_required
+@require_GET
+def open_year_job(request, pk: int):
+    """How far the opening of a year got: refreshes itself while it runs; once done, what
+    it created and the way back to the district."""
+    job = get_open_year_job_for_user(request, pk)
+    overview = reverse("dashboards:district_overview", args=[job.district.code])
+    context = {"job": job, "district": job.district, "overview": f"{overview}?year={job.year}"}
+    return render(request, "pledges/open_year_job.html", context)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """What waits in pledges for each role (the work queue, 待办): lists to draft, revise, review
 and publish; projects to report on, verify and decide changes for; problems passed up; the
-year to open. Each function costs a fixed number of queries, whatever the number of villages.
+year to open (or its opening under way). Each function costs a fixed number of queries,
+whatever the number of villages.
 
 Due dates make the queue a reminder: a project is reported on monthly (一月一汇报, so 30 days
 after its last report) and the township answers a village within TOWNSHIP_ANSWER_DAYS."""
@@ -8,14 +9,15 @@ after its last report) and the township answers a village within TOWNSHIP_ANSWER
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lib.work import WorkItem, capped
-from villages.models import Township, Village
+from villages.models import District, Township, Village
 
-from .models import ChangeRequest, Escalation, PledgeList, Project
+from .models import ChangeRequest, Escalation, OpenYearJob, PledgeList, Project
 
 REPORT_EVERY_DAYS = 30  # 一月一汇报: a monthly progress report on every open project
 FINISH_SOON_DAYS = 7  # a planned finish this close comes before routine reports
@@ -24,7 +26,7 @@ FINISH_SOON_DAYS = 7  # a planned finish this close comes before routine reports
 def _answer_by(moment: datetime.datetime | None) -> datetime.date | None:
     if moment is None:
         return None
-    return moment.date() + datetime.timedelta(days=settings.TOWNSHIP_ANSWER_DAYS)
+    return timezone.localdate(moment) + datetime.timedelta(days=settings.TOWNSHIP_ANSWER_DAYS)
 
 
 def _list_line(pledge_list: PledgeList) -> WorkItem:
@@ -188,21 +190,59 @@ def township_work(township: Township, today: datetime.date) -> list[WorkItem]:
 
 
 def year_to_open(district, today: datetime.date) -> int | None:
-    """The coming year, once this year is open: the district opens one year at a time."""
-    opened = set(
-        PledgeList.objects.in_district(district)
-        .filter(year__in=[today.year, today.year + 1])
-        .values_list("year", flat=True)
-        .distinct()
+    """The coming year, once this year is open: the district opens one year at a time. A
+    year whose opening has not finished (queued, running, or stopped by an error) is still
+    the year to open. One query; two while an opening is unfinished."""
+    return _year_state(district, today)[0]
+
+
+def _year_state(district, today: datetime.date) -> tuple[int | None, OpenYearJob | None]:
+    """(the year to open, its unfinished opening job or None). Whether this year and the next
+    have lists, and the status of the district's latest opening of either, come in one query
+    on the district's row; the job itself only while one is unfinished."""
+    years = (today.year, today.year + 1)
+    lists = PledgeList.objects.in_district(district)
+    latest = OpenYearJob.objects.filter(district=district, year__in=years).order_by("-created")
+    state = (
+        District.objects.filter(pk=district.pk)
+        .values_list(
+            Exists(lists.filter(year=years[0])),
+            Exists(lists.filter(year=years[1])),
+            Subquery(latest.values("pk")[:1]),
+            Subquery(latest.values("status")[:1]),
+        )
+        .get()
     )
-    for year in (today.year, today.year + 1):
-        if year not in opened:
-            return year
-    return None
+    *opened, job_pk, job_status = state
+    if job_pk is not None and job_status != OpenYearJob.Status.DONE:
+        job = OpenYearJob.objects.get(pk=job_pk)
+        return job.year, job
+    for year, is_open in zip(years, opened, strict=True):
+        if not is_open:
+            return year, None
+    return None, None
+
+
+def _open_year_line(district, year: int, job: OpenYearJob | None) -> WorkItem:
+    """Open the year; while its opening runs, how far it got (the job's page, not a second
+    start); after an error, finish it (the confirmation page, with the villages left)."""
+    open_url = reverse("pledges:open_year", args=[district.code]) + f"?year={year}"
+    due = datetime.date(year, 1, 1)
+    if job is None:
+        title = _("Open %(year)s for every village") % {"year": year}
+        detail = _("Villages draft their lists once the year is open")
+        return WorkItem("open_year", title, open_url, detail, due)
+    figures = {"year": year, "done": job.counts["done"], "total": job.counts["total"]}
+    if job.is_active:
+        title = _("Opening %(year)s: %(done)s / %(total)s villages") % figures
+        return WorkItem("open_year", title, job.get_absolute_url(), job.get_status_display(), due)
+    title = _("Opening %(year)s stopped after %(done)s of %(total)s villages: finish it") % figures
+    return WorkItem("open_year", title, open_url, job.message, due)
 
 
 def district_work(district, today: datetime.date) -> list[WorkItem]:
-    """Problems passed to the district and the year to open. Two queries."""
+    """Problems passed to the district and the year to open (or its opening under way). Two
+    queries; three while an opening is unfinished."""
     items = [
         WorkItem(
             "escalation",
@@ -216,17 +256,9 @@ def district_work(district, today: datetime.date) -> list[WorkItem]:
             "village__township"
         )
     ]
-    year = year_to_open(district, today)
+    year, job = _year_state(district, today)
     if year is not None:
-        items.append(
-            WorkItem(
-                "open_year",
-                _("Open %(year)s for every village") % {"year": year},
-                reverse("pledges:open_year", args=[district.code]) + f"?year={year}",
-                _("Villages draft their lists once the year is open"),
-                datetime.date(year, 1, 1),
-            )
-        )
+        items.append(_open_year_line(district, year, job))
     return items
 
 

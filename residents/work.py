@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.db.models import Count, Min
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,7 +26,8 @@ def _answer_by(moment: datetime.datetime) -> datetime.date | None:
     days = getattr(settings, "TOWNSHIP_ANSWER_DAYS", None)
     if days is None:
         return None
-    return moment.date() + datetime.timedelta(days=days)
+    # The day it arrived where the township is (a report at 07:00 in Shanghai is 23:00 UTC).
+    return timezone.localdate(moment) + datetime.timedelta(days=days)
 
 
 def _challenged_projects(challenges) -> list[dict]:

@@ -33,6 +33,7 @@ def pytest_collection_modifyitems(config, items):
         "celery_worker": None
         if os.environ.get("REDIS_URL")
         else "needs REDIS_URL to start a real Celery worker on Redis",
+        "redis": None if os.environ.get("REDIS_URL") else "needs REDIS_URL (a real Redis)",
         "postgres": None
         if os.environ.get("DATABASE_URL", "").startswith("postgres")
         else "needs DATABASE_URL=postgres://... to run on PostgreSQL",

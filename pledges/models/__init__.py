@@ -4,11 +4,13 @@ reports progress, the township verifies and strikes off).
 State changes live on the models (`PledgeList.approve`, `Project.verify`); writes that touch
 several models live in `services.py`. Every model keeps its full history. One module per part
 of the year: lists.py (the list and its items), progress.py (what the village reports),
-follow_up.py (change requests and problems passed up).
+follow_up.py (change requests and problems passed up), opening.py (the district opening a
+year for every village).
 """
 
 from .follow_up import ChangeRequest, Escalation
 from .lists import PROJECT_STATES, UNITS, Category, PledgeList, Prohibition, Project
+from .opening import OpenYearJob
 from .progress import Photo, ProgressUpdate
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "Category",
     "ChangeRequest",
     "Escalation",
+    "OpenYearJob",
     "Photo",
     "PledgeList",
     "ProgressUpdate",

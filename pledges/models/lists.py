@@ -312,9 +312,10 @@ class ProjectQuerySet(models.QuerySet):
         updates come newest first (ProgressUpdate's ordering), so `latest_photo` needs none."""
         return self.prefetch_related("updates", "updates__photos")
 
-    def outcomes(self):
+    def outcomes(self, *by: str):
         """The year's measurable results: completed and verified quantities summed by category
-        and unit (e.g. 1,923 盏 of street lamps), from published lists only."""
+        and unit (e.g. 1,923 盏 of street lamps), from published lists only. `by` groups them
+        further (the figures app sums them per village and year)."""
         return (
             self.filter(
                 status__in=[Project.Status.COMPLETED, Project.Status.VERIFIED],
@@ -322,9 +323,9 @@ class ProjectQuerySet(models.QuerySet):
                 target_quantity__isnull=False,
             )
             .exclude(unit="")
-            .values("category", "unit")
+            .values(*by, "category", "unit")
             .annotate(total=models.Sum("target_quantity"), projects=Count("id"))
-            .order_by("category", "unit")
+            .order_by(*by, "category", "unit")
         )
 
     def outcome_rows(self) -> list[dict]:

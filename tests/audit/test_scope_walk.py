@@ -39,6 +39,7 @@ FILLERS = {
     ("escalations", "pk"): "escalation",
     ("suggestions", "pk"): "suggestion",
     ("imports", "pk"): "import_job",
+    ("open-year", "pk"): "open_year_job",
     ("replies", "pk"): "reply_template",
     ("challenges", "pk"): "challenge",
     ("reports", "pk"): "report",

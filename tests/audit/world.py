@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.models import SecurityEvent
 from audit.services import record
 from imports.models import ImportJob
-from pledges.models import ChangeRequest, Escalation, PledgeList, Project
+from pledges.models import ChangeRequest, Escalation, OpenYearJob, PledgeList, Project
 from residents.models import Challenge, Follow, ViolationReport
 from reviews.models import AnnualReview, Invitation, token_hash
 from suggestions.models import Meeting, ReplyTemplate, Suggestion
@@ -104,6 +104,12 @@ def _side(side: str, n: int) -> dict:
     job = ImportJob.objects.create(
         township=township, year=YEAR + 1, file="imports/walk.xlsx", file_name=f"LEAK{side}IMPORT"
     )
+    opening = OpenYearJob.objects.create(
+        district=district,
+        year=YEAR + 1,
+        status=OpenYearJob.Status.FAILED,
+        message=f"LEAK{side}OPENING",
+    )
     # An account of this district with security events the other district must not see.
     insider = UserFactory(username=f"LEAK{side}USER")
     MembershipFactory(user=insider, role=Role.VILLAGE_COMMITTEE, village=village)
@@ -128,6 +134,7 @@ def _side(side: str, n: int) -> dict:
         "invitation": invitation,
         "token": token,
         "import_job": job,
+        "open_year_job": opening,
     }
 
 
@@ -186,6 +193,7 @@ def _fillers(sides: dict) -> dict:
         "escalation": each(lambda s: [s["escalation"].pk]),
         "suggestion": each(lambda s: [x.pk for x in s["suggestions"]]),
         "import_job": each(lambda s: [s["import_job"].pk]),
+        "open_year_job": each(lambda s: [s["open_year_job"].pk]),
         "reply_template": each(lambda s: [s["reply"].pk]),
         "challenge": each(lambda s: [s["challenge"].pk]),
         "report": each(lambda s: [s["report"].pk]),

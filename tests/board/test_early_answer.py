@@ -4,10 +4,13 @@ added when it was made, and never a page older than the place's data stamp."""
 
 from unittest import mock
 
+import pytest
 from django.core.cache import cache
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from board import stamps
 from pledges import services
 from pledges.models import PledgeList
 from tests.factories import MembershipFactory, VillageFactory, full_list
@@ -127,3 +130,43 @@ class EarlyAnswerTests(TestCase):
         self.assertFalse(
             any(str(c.args[0]).startswith("board-early:") for c in looked.call_args_list)
         )
+
+
+@pytest.mark.redis
+class NearAnswerTests(TestCase):
+    """With Redis, each process also keeps the answers and stamps it served (ops/near.py):
+    a warm answer then asks neither the database nor Redis, and a write made by another
+    worker is still seen by the very next visitor, because Redis reports the stamp it
+    forgot to every process."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.village = VillageFactory(name="龙江村")
+        cls.pledge_list = full_list(
+            status=PledgeList.Status.PUBLISHED, village=cls.village, year=YEAR
+        )
+        cls.url = page_url(cls.village.code)
+
+    def setUp(self):
+        cache.clear()
+
+    def test_a_warm_answer_asks_neither_the_database_nor_redis(self):
+        self.client.get(self.url)
+        self.client.get(self.url)  # kept in this process now
+        went = mock.patch.object(cache, "get_many", side_effect=AssertionError("Redis asked"))
+        with self.assertNumQueries(0), went, mock.patch.object(cache, "get") as get:
+            again = self.client.get(self.url)
+        self.assertEqual(again.status_code, 200)
+        get.assert_not_called()
+
+    def test_a_write_by_another_worker_is_seen_by_the_next_visitor(self):
+        self.client.get(self.url)
+        self.client.get(self.url)
+        # Another worker's write: the rows change and that worker forgets the stamps in
+        # Redis; nothing in this process is told but by Redis's report.
+        Project = self.pledge_list.projects.model
+        Project.objects.filter(pledge_list=self.pledge_list, number=1).update(
+            title="村口路灯改为太阳能路灯", modified=timezone.now()
+        )
+        cache.delete(stamps._stamp_key("village", self.village.code))
+        self.assertContains(self.client.get(self.url), "村口路灯改为太阳能路灯")

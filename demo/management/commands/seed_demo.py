@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from demo import pledge_lists
 from demo.places import VILLAGES_PER_DISTRICT
+from pledges.models import PledgeList
+from pledges.signals import written_in_bulk
+from villages.models import Village
 
 
 class Command(BaseCommand):
@@ -53,6 +56,10 @@ class Command(BaseCommand):
             if reviews:
                 # The year before, reviewed (年度评议): its lists too, where missing.
                 call_command("seed_reviews", year=year - 1, seed=seed, **out)
+            # Written in bulk, without model signals: the board's stamps and figures recount.
+            written_in_bulk.send(
+                sender=PledgeList, village_ids=Village.objects.values_list("pk", flat=True)
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 "Pledge lists for {year}: {lists} lists, {projects} projects, {prohibitions} "

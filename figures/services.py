@@ -1,0 +1,264 @@
+"""Keeping the VillageYear rows equal to what counting.py counts from the source tables.
+
+`refresh` recounts the village-years in scope and writes what changed: called by watch.py in
+the transaction of every write that can change a figure, by the daily recount of overdue
+projects, for bulk writes (imports, seeding: pledges.signals.written_in_bulk), and by
+`check_figures --fix`. `differences` counts and compares without writing (the tests and
+`check_figures`).
+
+Two writers recounting the same village at once would each count without the other's
+uncommitted rows, and the second would overwrite the first's figures. So `refresh` first locks
+the villages' own rows (FOR NO KEY UPDATE, which still lets other transactions insert rows that
+point at the village): the second writer waits until the first commits, then counts both.
+"""
+
+import datetime
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+
+from lib.signals import announce
+from villages.models import Village
+
+from . import counting
+from .counting import OUTCOMES, PARTS, PROJECTS, SUGGESTIONS
+from .models import Outcome, ReplyWait, VillageYear
+from .signals import overdue_recounted
+
+CHUNK = 500  # villages counted and written at a time
+OVERDUE = ("overdue_count", "overdue_until")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A figure of a village-year whose stored value is not what the source tables give."""
+
+    village_id: int
+    year: int
+    name: str
+    stored: object
+    counted: object
+
+    def __str__(self) -> str:
+        return (
+            f"village {self.village_id} {self.year} {self.name}: {self.stored!r} ≠ {self.counted!r}"
+        )
+
+
+def refresh(*, villages, years=None, parts=PARTS, today: datetime.date | None = None) -> int:
+    """Recount `parts` of the village-years of `villages` (ids: a collection, a range, or
+    None for all) and `years` (None: every year), and write the rows that changed: update,
+    create, or delete a row left with nothing to count. Returns how many rows were written.
+    A fixed number of queries per CHUNK villages."""
+    today = today or timezone.localdate()
+    written = 0
+    for chunk in _chunks(villages):
+        with transaction.atomic(savepoint=False):
+            _lock(chunk)
+            stored = _stored(chunk, years, parts)
+            counted = counting.count(villages=chunk, years=years, parts=parts, today=today)
+            written += _write(stored, counted, parts, today)
+    return written
+
+
+def differences(*, villages=None, years=None, today: datetime.date | None = None) -> list:
+    """Every figure whose stored value differs from a count from scratch; [] when the rows
+    are right. An overdue count the daily recount has not reached yet is not a difference
+    (the pages count those rows live until it does)."""
+    today = today or timezone.localdate()
+    found = []
+    for chunk in _chunks(villages):
+        stored = _stored(chunk, years, PARTS)
+        counted = counting.count(villages=chunk, years=years, today=today)
+        for key in sorted(stored.keys() | counted.keys()):
+            old = stored.get(key) or counting.EMPTY_ROW
+            new = counted.get(key, counting.EMPTY_ROW)
+            skipped = {"overdue_on", *(OVERDUE if _is_stale(old, today) else ())}
+            found.extend(
+                Difference(*key, name, old[name], new[name])
+                for name in counting.EMPTY_ROW
+                if name not in skipped and old[name] != new[name]
+            )
+    return found
+
+
+def recount_overdue(today: datetime.date | None = None) -> int:
+    """Recount the projects of the rows whose overdue count no longer holds on `today` (a
+    project passed its planned finish since they were counted); safe to run twice, and on
+    any day. Returns how many rows were written."""
+    today = today or timezone.localdate()
+    keys = VillageYear.objects.stale(today).values_list("year", "village_id").order_by("year")
+    by_year = {}
+    for year, village_id in keys:
+        by_year.setdefault(year, []).append(village_id)
+    written = sum(
+        refresh(villages=ids, years=[year], parts={PROJECTS}, today=today)
+        for year, ids in by_year.items()
+    )
+    if written:
+        village_ids = sorted({pk for ids in by_year.values() for pk in ids})
+        announce(overdue_recounted, VillageYear, village_ids=village_ids)
+    return written
+
+
+def _chunks(villages):
+    """The villages a few hundred at a time: for all of them, ranges of ids spanning 4 × CHUNK
+    villages (no list of ids in the queries); else CHUNK of the ids given at a time."""
+    if villages is None:
+        ids = list(Village.objects.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), CHUNK * 4):
+            chunk = ids[start : start + CHUNK * 4]
+            yield range(chunk[0], chunk[-1] + 1)
+        return
+    if isinstance(villages, range):
+        yield villages
+        return
+    ids = iter(sorted(set(villages)))
+    while chunk := list(islice(ids, CHUNK)):
+        yield chunk
+
+
+def _lock(villages) -> None:
+    """Wait for any other transaction recounting these villages (see the module's docstring).
+    On SQLite, which lets one transaction write at a time anyway, the query locks nothing."""
+    list(
+        Village.objects.filter(counting.village_filter("pk", villages))
+        .select_for_update(no_key=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _stored(villages, years, parts) -> dict:
+    """{(village id, year): the row as counting.count gives it, with its `pk`}."""
+    scope = counting.village_filter("village_id", villages) & counting.year_filter("year", years)
+    rows = {}
+    for row in (
+        VillageYear.objects.filter(scope)
+        .order_by()
+        .values("pk", "village_id", "year", *counting.FIELDS)
+    ):
+        key = row.pop("village_id"), row.pop("year")
+        rows[key] = {**row, "outcomes": {}, "waits": {}}
+    if not rows:
+        return rows
+    children = counting.village_filter("village_year__village_id", villages)
+    children &= counting.year_filter("village_year__year", years)
+    by_pk = {row["pk"]: row for row in rows.values()}
+    if OUTCOMES in parts:
+        outcomes = Outcome.objects.filter(children).order_by()
+        for pk, category, unit, total, projects in outcomes.values_list(
+            "village_year", "category", "unit", "total", "projects"
+        ):
+            by_pk[pk]["outcomes"][category, unit] = (total, projects)
+    if SUGGESTIONS in parts:
+        waits = ReplyWait.objects.filter(children).order_by()
+        for pk, days, suggestions in waits.values_list("village_year", "days", "suggestions"):
+            by_pk[pk]["waits"][days] = suggestions
+    return rows
+
+
+def _is_stale(row: dict, today: datetime.date) -> bool:
+    """The row's overdue count no longer holds on `today` (VillageYear.overdue_until)."""
+    until, on = row["overdue_until"], row["overdue_on"]
+    return (until is not None and until <= today) or (on is not None and on > today)
+
+
+def _same(old: dict, new: dict, today: datetime.date) -> bool:
+    """Nothing to write: equal figures, the day overdue was counted aside while the old count
+    still holds."""
+    names = [name for name in new if not (name == "overdue_on" and not _is_stale(old, today))]
+    return all(old[name] == new[name] for name in names)
+
+
+def _write(stored: dict, counted: dict, parts, today: datetime.date) -> int:
+    """Write the rows of `counted` (only `parts` counted) that differ from `stored`. Queries:
+    one upsert of the rows whose own fields changed; per kind of child row that changed, one
+    delete and one insert; one delete of the rows left with nothing to count. None when
+    nothing changed."""
+    nothing = counting.empty(parts)
+    changed, emptied = [], []
+    for key in stored.keys() | counted.keys():
+        old = stored.get(key)
+        new = {**(old or counting.EMPTY_ROW), **counted.get(key, nothing)}
+        new.pop("pk", None)
+        if all(new[name] == value for name, value in counting.EMPTY_ROW.items()):
+            if old is not None:
+                emptied.append(old["pk"])
+        elif old is None or not _same(old, new, today):
+            changed.append((key, old, new))
+    if emptied:
+        VillageYear.objects.filter(pk__in=emptied).delete()
+    fields = [name for name in counting.FIELDS if name in nothing]
+    rewritten = [
+        (key, new)
+        for key, old, new in changed
+        if old is None or not _same({n: old[n] for n in fields}, {n: new[n] for n in fields}, today)
+    ]
+    pks = {key: old["pk"] for key, old, _new in changed if old is not None}
+    if rewritten:
+        rows = VillageYear.objects.bulk_create(
+            [
+                VillageYear(village_id=key[0], year=key[1], **{n: new[n] for n in counting.FIELDS})
+                for key, new in rewritten
+            ],
+            update_conflicts=True,
+            unique_fields=["village", "year"],
+            update_fields=fields or ["year"],
+        )
+        pks.update({key: row.pk for (key, _new), row in zip(rewritten, rows, strict=True)})
+    for child, name, build in ((Outcome, "outcomes", _outcomes), (ReplyWait, "waits", _waits)):
+        redo = [
+            (key, old, new[name])
+            for key, old, new in changed
+            if name in nothing and (old or counting.EMPTY_ROW)[name] != new[name]
+        ]
+        gone = [pks[key] for key, old, _values in redo if old is not None and old[name]]
+        if gone:
+            child.objects.filter(village_year__in=gone).delete()
+        fresh = [item for key, _old, values in redo for item in build(pks[key], values)]
+        if fresh:
+            child.objects.bulk_create(fresh)
+    return len(changed) + len(emptied)
+
+
+def _outcomes(pk: int, outcomes: dict) -> list[Outcome]:
+    return [
+        Outcome(village_year_id=pk, category=category, unit=unit, total=total, projects=projects)
+        for (category, unit), (total, projects) in sorted(outcomes.items())
+    ]
+
+
+def _waits(pk: int, waits: dict) -> list[ReplyWait]:
+    return [
+        ReplyWait(village_year_id=pk, days=days, suggestions=n) for days, n in sorted(waits.items())
+    ]
+
+
+def fill_after_migrate(*, using: str = "default", verbosity: int = 1, **kwargs) -> int:
+    """post_migrate: count every row when the table is empty and there is something to count
+    (a database that had lists before this app came, or one restored without the table's
+    rows). Two queries otherwise."""
+    from django.db import connections
+
+    from pledges.models import PledgeList
+    from suggestions.models import Meeting, Suggestion
+
+    connection = connections[using]
+    if (
+        using != "default"
+        or VillageYear._meta.db_table not in connection.introspection.table_names()
+    ):
+        return 0
+    if VillageYear.objects.exists() or not (
+        PledgeList.objects.published().exists()
+        or Suggestion.objects.exists()
+        or Meeting.objects.exists()
+    ):
+        return 0
+    written = refresh(villages=None)
+    if verbosity:
+        print(f"  Figures: counted {written} village-years.")
+    return written
