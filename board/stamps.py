@@ -142,16 +142,22 @@ def cached_stamp(kind: str, code: str, year: int) -> str | None:
 
 def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) -> tuple:
     """(`cached_stamp`, the cache's value for `key`) in the same round trip to the cache:
-    a warm board page costs one."""
-    stamp_key = _stamp_key(kind, code)
-    found = NEAR.get_many([stamp_key, TREE_KEY], also=(key,) if key else ())
+    a warm board page costs one, or none when this process holds the stamp (`NEAR`).
+
+    A stamp is kept with the place's generation as it was read before the stamp query ran;
+    a write sets a new generation once it commits (`forget_stamps`). A stamp counted from the
+    rows as they were just before a commit, and stored just after it, is thus stored under
+    the old generation and never used: no page is older than the last committed write."""
+    stamp_key, generation_key = _stamp_key(kind, code), _generation_key(kind, code)
+    found = NEAR.get_many([stamp_key, generation_key, TREE_KEY], also=(key,) if key else ())
     tree = found.get(TREE_KEY)
     if tree is None:
         cache.add(TREE_KEY, str(time.time_ns()), timeout=None)
         tree = cache.get(TREE_KEY)
+    generation = found.get(generation_key)
     stamps = found.get(stamp_key)
-    if not stamps or stamps.get("tree") != tree:
-        stamps = {"tree": tree}
+    if not stamps or stamps.get("tree") != tree or stamps.get("generation") != generation:
+        stamps = {"tree": tree, "generation": generation}
     if year not in stamps:
         stamp = place_stamp(kind, code, year)
         # Today is part of it: what is overdue changes with the date alone.
@@ -161,13 +167,20 @@ def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) ->
     return stamps[year], found.get(key)
 
 
-def _forget_now_and_on_commit(keys: list[str]) -> None:
-    """Forget now, so this request already reads fresh, and again once the transaction
-    commits, so a page built from the old rows in between is not kept."""
+def _generation_key(kind: str, code: str) -> str:
+    return f"board-stamp:generation:{kind}:{code}"
+
+
+def _forget_now_and_on_commit(places: list[tuple]) -> None:
+    """New generations for these (kind, code) places now, so this request already reads
+    fresh, and again once the transaction commits, so a stamp or page counted from the old
+    rows in between is not used. One round trip each time, however many places."""
+    keys = [_generation_key(kind, code) for kind, code in places]
 
     def forget():
         NEAR.forget(keys)
-        cache.delete_many(keys)
+        generation = str(time.time_ns())
+        cache.set_many(dict.fromkeys(keys, generation), timeout=None)
 
     forget()
     transaction.on_commit(forget)
@@ -176,17 +189,11 @@ def _forget_now_and_on_commit(keys: list[str]) -> None:
 def forget_stamps(code_rows) -> None:
     """Forget the stamps of these villages and of their townships and districts;
     `code_rows` are (village code, township code, district code)."""
-    keys = set()
+    places = set()
     for village, township, district in code_rows:
-        keys.update(
-            (
-                _stamp_key("village", village),
-                _stamp_key("township", township),
-                _stamp_key("district", district),
-            )
-        )
-    if keys:
-        _forget_now_and_on_commit(sorted(keys))
+        places.update((("village", village), ("township", township), ("district", district)))
+    if places:
+        _forget_now_and_on_commit(sorted(places))
 
 
 def villages_changed(villages) -> None:

@@ -30,6 +30,7 @@ from .cache import RedisCache
 logger = logging.getLogger("ops")
 
 _CHANNEL = b"__redis__:invalidate"
+_ABSENT = object()  # kept for a key Redis does not hold: its creation is reported too
 
 
 class NearCache:
@@ -55,13 +56,15 @@ class NearCache:
                 return cache.get_many([*keys, *also])
             now = time.monotonic()
             full = {key: cache.make_key(key) for key in keys}
-            found = {}
+            found, known = {}, set()
             for key, full_key in full.items():
                 kept = self._values.get(full_key)
                 if kept is not None and kept[1] > now:
-                    found[key] = kept[0]
+                    known.add(key)
+                    if kept[0] is not _ABSENT:
+                        found[key] = kept[0]
             reports = self._reports
-        missing = [key for key in keys if key not in found]
+        missing = [key for key in keys if key not in known]
         if not missing and not also:
             return found
         fetched = cache.get_many([*missing, *also])
@@ -69,9 +72,8 @@ class NearCache:
             # A report taken meanwhile may be about what was just read: keep nothing then.
             if self._listening() and self._reports == reports:
                 deadline = time.monotonic() + settings.NEAR_CACHE_SECONDS
-                for key in missing:
-                    if key in fetched:
-                        self._values[full[key]] = (fetched[key], deadline)
+                for key in missing:  # a key Redis does not have is kept as such too
+                    self._values[full[key]] = (fetched.get(key, _ABSENT), deadline)
         return {**found, **fetched}
 
     def tracking(self) -> bool:

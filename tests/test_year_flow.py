@@ -98,6 +98,11 @@ def test_each_role_walks_the_year_through_links_only(
     phone.screenshot(path=str(artifacts / "year-open-confirm.png"), full_page=True)
     assert not PledgeList.objects.filter(year=next_year).exists()
     phone.get_by_role("button", name=f"确定开启{next_year}年度").click()
+    # The opening runs as a job (in-process here, no broker); its page says what it did.
+    expect(phone.locator("progress")).to_be_visible()
+    expect(phone.get_by_text("1 / 1个村")).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "year-open-job.png"), full_page=True)
     draft = PledgeList.objects.get(year=next_year)
     assert draft.projects.count() == 10
     log_out(phone)

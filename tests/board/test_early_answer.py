@@ -162,11 +162,45 @@ class NearAnswerTests(TestCase):
     def test_a_write_by_another_worker_is_seen_by_the_next_visitor(self):
         self.client.get(self.url)
         self.client.get(self.url)
-        # Another worker's write: the rows change and that worker forgets the stamps in
-        # Redis; nothing in this process is told but by Redis's report.
+        # Another worker's write: the rows change and that worker gives the place a new
+        # generation in Redis; nothing in this process is told but by Redis's report.
         Project = self.pledge_list.projects.model
         Project.objects.filter(pledge_list=self.pledge_list, number=1).update(
             title="村口路灯改为太阳能路灯", modified=timezone.now()
         )
-        cache.delete(stamps._stamp_key("village", self.village.code))
+        cache.set(stamps._generation_key("village", self.village.code), "next", timeout=None)
         self.assertContains(self.client.get(self.url), "村口路灯改为太阳能路灯")
+
+
+class CommitRaceTests(TestCase):
+    """A visitor's request counts the stamp from the rows as they were just before a write
+    commits, and stores it just after: the next visitor must still see the write."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.village = VillageFactory(name="龙江村")
+        cls.pledge_list = full_list(
+            status=PledgeList.Status.PUBLISHED, village=cls.village, year=YEAR
+        )
+        cls.url = page_url(cls.village.code)
+
+    def setUp(self):
+        cache.clear()
+
+    def test_a_stamp_counted_before_a_commit_and_kept_after_it_is_not_used(self):
+        self.client.get(self.url)  # the page of the rows before the write, kept
+        cache.delete(stamps._stamp_key("village", self.village.code))  # its stamp expired
+        project = self.pledge_list.projects.get(number=1)
+        count_stamp = stamps.place_stamp
+
+        def counted_then_the_write_commits(*args):
+            stamp = count_stamp(*args)  # the rows before the write
+            with self.captureOnCommitCallbacks(execute=True):
+                services.progress_update_create(
+                    project=project, by=None, percent_done=60, note="路灯已装好一半"
+                )
+            return stamp
+
+        with mock.patch.object(stamps, "place_stamp", side_effect=counted_then_the_write_commits):
+            self.client.get(self.url)  # a visitor during the write: the page before it
+        self.assertContains(self.client.get(self.url), 'value="60"')

@@ -107,3 +107,10 @@ def test_without_redis_every_read_goes_to_the_cache(settings):
     assert reads_from_redis(near, ["near-test:a"]) == ({"near-test:a": 1}, 1)
     assert reads_from_redis(near, ["near-test:a"]) == ({"near-test:a": 1}, 1)
     assert not near.tracking()
+
+
+def test_a_key_redis_does_not_hold_is_known_absent_until_it_is_set(near):
+    assert reads_from_redis(near, ["near-test:a"]) == ({}, 1)
+    assert reads_from_redis(near, ["near-test:a"]) == ({}, 0)
+    cache.set("near-test:a", "now here")
+    assert reads_from_redis(near, ["near-test:a"]) == ({"near-test:a": "now here"}, 1)
