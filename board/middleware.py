@@ -122,9 +122,10 @@ class EarlyBoardAnswerMiddleware:
             language = get_language_from_request(request)
             key = _key(request, language)
         if key is not None:
-            entry = _current(_NEAR_ANSWERS.get(key)) or _current(cache.get(key))
+            entry = _current(_NEAR_ANSWERS.get(key))
+            if entry is None and (entry := _current(cache.get(key))) is not None:
+                _NEAR_ANSWERS.keep(key, entry)  # another process made it: keep it here too
             if entry is not None:
-                _NEAR_ANSWERS.keep(key, entry)
                 return _answer(request, entry)
         response = self.get_response(request)
         if key is not None and getattr(request, "LANGUAGE_CODE", None) == language:

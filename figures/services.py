@@ -16,10 +16,12 @@ import datetime
 from dataclasses import dataclass
 from itertools import islice
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from lib.signals import announce
+from pledges.models import PledgeList
+from suggestions.models import Meeting, Suggestion
 from villages.models import Village
 
 from . import counting
@@ -40,11 +42,6 @@ class Difference:
     name: str
     stored: object
     counted: object
-
-    def __str__(self) -> str:
-        return (
-            f"village {self.village_id} {self.year} {self.name}: {self.stored!r} ≠ {self.counted!r}"
-        )
 
 
 def refresh(*, villages, years=None, parts=PARTS, today: datetime.date | None = None) -> int:
@@ -241,11 +238,6 @@ def fill_after_migrate(*, using: str = "default", verbosity: int = 1, **kwargs) 
     """post_migrate: count every row when the table is empty and there is something to count
     (a database that had lists before this app came, or one restored without the table's
     rows). Two queries otherwise."""
-    from django.db import connections
-
-    from pledges.models import PledgeList
-    from suggestions.models import Meeting, Suggestion
-
     connection = connections[using]
     if (
         using != "default"

@@ -50,12 +50,8 @@ KEY_FIELDS = {
     Suggestion: {"village", "year"},
     Meeting: {"village", "date"},
 }
-ALL_PARTS = {
-    PledgeList: BOTH,
-    Project: BOTH,
-    Suggestion: frozenset((SUGGESTIONS,)),
-    Meeting: frozenset((MEETINGS,)),
-}
+# Every part a model's rows count in (what a save without update_fields recounts).
+ALL_PARTS = {model: frozenset().union(*fields.values()) for model, fields in COUNTED_FIELDS.items()}
 
 
 def _names(update_fields) -> set[str] | None:

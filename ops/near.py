@@ -103,10 +103,8 @@ class NearCache:
         return True
 
     def _take(self, message) -> None:
-        if not (isinstance(message, list) and len(message) == 3 and message[0] == b"message"):
-            return
-        if message[1] != _CHANNEL:
-            return
+        if not (isinstance(message, list) and message[:2] == [b"message", _CHANNEL]):
+            return  # the subscription's own confirmation
         self._reports += 1
         if message[2] is None:  # FLUSHDB / FLUSHALL
             self._values.clear()

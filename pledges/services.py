@@ -43,18 +43,16 @@ _FIGURES = ["total", "done", "lists_created", "projects_carried", "awaiting_veri
 
 def open_year_job_start(*, district: District, year: int, by, carry_over: bool) -> OpenYearJob:
     """Ask a worker to open `year` for every village of the district that has no list for
-    it yet; where no broker is set it runs at once, before this returns. While a job for the
+    it yet; where no broker is set it runs once this commits, before this returns (the job
+    returned is as it was queued: read it again for its figures). While a job for the
     same district and year is queued or running, that job is returned instead (queued again
     when it has stalled, see OpenYearJob.claim)."""
     with transaction.atomic():
         job, created = open_year_job_create(
             district=district, year=year, by=by, carry_over=carry_over
         )
-        queued = created or job.is_stalled
-        if queued:
+        if created or job.is_stalled:
             enqueue("pledges.tasks.open_year_job_run", job.pk)
-    if queued:
-        job.refresh_from_db()  # where there is no broker it has run by now
     return job
 
 
@@ -66,7 +64,7 @@ def open_year_job_create(
     job = OpenYearJob.objects.active_for(district, year)
     if job is not None:
         return job, False
-    total = villages_to_open(year, district).count()
+    total = villages_to_open(year, [district]).count()
     job = OpenYearJob(
         district=district, year=year, carry_over=carry_over, created_by=by, total=total
     )
@@ -120,9 +118,7 @@ def pledge_list_open_year(*, district: District, year: int, by, carry_over: bool
 
 
 def villages_to_open(year: int, districts):
-    """The villages of `districts` (a district, or several) that have no list for `year`."""
-    if isinstance(districts, District):
-        districts = [districts]
+    """The villages of `districts` (districts or their ids) that have no list for `year`."""
     return Village.objects.filter(township__district__in=districts).exclude(
         Exists(PledgeList.objects.filter(village=OuterRef("pk"), year=year))
     )
@@ -143,7 +139,9 @@ def _open_year_batch(job: OpenYearJob, size: int) -> int:
     (30,000 lists, 100,000 copies, as many history rows) building model objects for them
     would cost several times the copying."""
     village_ids = list(
-        villages_to_open(job.year, job.district).order_by("pk")[:size].values_list("pk", flat=True)
+        villages_to_open(job.year, [job.district])
+        .order_by("pk")[:size]
+        .values_list("pk", flat=True)
     )
     if not village_ids:
         return 0

@@ -30,13 +30,10 @@ class OpenYearJobQuerySet(models.QuerySet):
             return self
         return self.filter(district__in=Membership.objects.scope_for(user).district_ids)
 
-    def active(self):
-        return self.filter(status__in=OpenYearJob.ACTIVE)
-
     def active_for(self, district, year: int):
         """The district's job for `year` that is queued or running, or None (there is one
         at most). One query."""
-        return self.active().filter(district=district, year=year).first()
+        return self.filter(district=district, year=year, status__in=OpenYearJob.ACTIVE).first()
 
 
 class OpenYearJob(models.Model):
