@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint messages bench-seed clean
+.PHONY: run test lint messages bench-seed clean prod-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(VENV)/.test-installed
 messages: $(VENV)/.run-installed
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# The production pieces of deploy/ together on this machine (nginx from the distribution,
+# gunicorn, Celery worker and beat, PostgreSQL and Redis) and a real flow through them.
+prod-check: $(VENV)/.test-installed
+	bash deploy/prod-check
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

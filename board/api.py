@@ -35,7 +35,7 @@ from pledges import models as pledges
 from suggestions import models as suggestions
 from villages.models import District, Township, Village
 
-from . import open_data
+from . import open_data, replica
 from .responses import READ_METHODS, api_error, cached_json, read_only
 
 PREFIX = "api/v1/"  # where board/urls.py mounts the API; the document's paths start with it
@@ -561,6 +561,7 @@ def openapi_document() -> tuple[dict, str]:
     url_name="api_districts",
     openapi_extra=_http("Every district."),
 )
+@replica.reads_may_lag  # the stamp is the data itself: nothing older is kept under it
 def api_districts(request):
     data = open_data.district_index(District.objects.all())
     stamp = hashlib.sha1(repr(data).encode()).hexdigest()

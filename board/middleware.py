@@ -19,6 +19,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.translation import get_language_from_request
 
+from . import replica
+from .pages import CITY_SORTS
 from .responses import CACHE_SECONDS
 from .stamps import NEAR, cached_stamp
 
@@ -35,16 +37,21 @@ def _key(request, language: str) -> str | None:
         return None
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None  # the security middleware redirects to HTTPS first
-    year = ""
+    year = sort = ""
     if request.META.get("QUERY_STRING"):
-        if set(request.GET) - {"year"} or len(request.GET.getlist("year")) > 1:
+        query = request.GET
+        if set(query) - {"year", "sort"} or any(len(query.getlist(n)) > 1 for n in query):
             return None  # only the board's own question: any other query would be a new copy
-        year = request.GET.get("year", "")
+        year = query.get("year", "")
+        # A city page's column to sort by (a handful of names, so a handful of copies)
+        sort = query.get("sort", "")
+        if sort and sort not in CITY_SORTS:
+            return None
     try:
         host = request.get_host()  # checks ALLOWED_HOSTS, as the stack would
     except DisallowedHost:
         return None
-    asked = f"{host}|{language}|{request.path}|{year}"
+    asked = f"{host}|{language}|{request.path}|{year}" + (f"|{sort}" if sort else "")
     return "board-early:" + hashlib.sha1(asked.encode()).hexdigest()
 
 
@@ -127,7 +134,11 @@ class EarlyBoardAnswerMiddleware:
                 _NEAR_ANSWERS.keep(key, entry)  # another process made it: keep it here too
             if entry is not None:
                 return _answer(request, entry)
-        response = self.get_response(request)
+        # A visitor's reads go to the read replica where they can (replica.py).
+        visitor = request.method in ("GET", "HEAD") and request.path.startswith(PATH_PREFIXES)
+        visitor = visitor and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        with replica.board_reads(active=visitor):
+            response = self.get_response(request)
         if key is not None and getattr(request, "LANGUAGE_CODE", None) == language:
             self._keep(request, response, key)
         return response

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
+from figures import services as figure_services
 from figures.models import (
     PROJECT_FIGURES,
     SUGGESTION_FIGURES,
@@ -21,6 +22,7 @@ from figures.models import (
     ReplyWait,
     VillageYear,
 )
+from lib.rates import Rate
 from pledges.models import Category, PledgeList, Project
 from suggestions.models import Suggestion
 
@@ -351,3 +353,91 @@ def township_table(township, year: int) -> tuple[list, list[dict]]:
         **totals(rows, TOWNSHIP_TOTAL_KEYS),
     }
     return TOWNSHIP_COLUMNS, [*rows, total]
+
+
+# --- A city's districts (亮晒评) --------------------------------------------------------------
+
+
+def city_rows(city, year: int, districts: list | None = None) -> list[dict]:
+    """One row per district of the city, each rate with its counts (lib.rates.Rate): lists
+    published of villages, projects completed (or verified) and verified of projects, answered
+    suggestions answered on time, published reviews whose satisfaction reaches the threshold.
+    One query (none given `districts`: figures.services.city_districts)."""
+    if districts is None:
+        districts = figure_services.city_districts(city, year)
+    # One reverse() for a hundred districts: each costs more than the rest of its row.
+    board_url = reverse("board:board_place", args=["000000"]).replace("000000", "{}")
+    rows = []
+    for district in districts:
+        s, replies, reviews = district.summary, district.replies, district.reviews
+        done = s["completed_count"] + s["verified_count"]
+        rows.append(
+            {
+                "code": district.code,
+                "name": district.name,
+                "board_url": board_url.format(district.code),
+                "villages": s["village_count"],
+                "lists_published": s["list_count"],
+                "projects": s["project_count"],
+                "completed": s["completed_count"],
+                "verified": s["verified_count"],
+                "overdue": s["overdue_count"],
+                "published": Rate(s["list_count"], s["village_count"]),
+                "completion": Rate(done, s["project_count"]),
+                "verification": Rate(s["verified_count"], s["project_count"]),
+                "on_time": Rate(replies["on_time"], replies["answered"]),
+                "satisfaction": Rate(reviews["satisfied"], reviews["reviewed"]),
+            }
+        )
+    return rows
+
+
+# (key of the row, Chinese header) of the city table; a rate is given as its two counts and
+# its percent, so a spreadsheet can add them up again.
+CITY_COLUMNS = [
+    ("code", "区划代码"),
+    ("name", "区(县)"),
+    ("villages", "村(社区)数"),
+    ("lists_published", "已公示清单数"),
+    ("published_pct", "公示率(%)"),
+    ("projects", "民生实事"),
+    ("completed", "已完成待验收"),
+    ("verified", "已验收销号"),
+    ("completion_pct", "完成率(%)"),
+    ("verification_pct", "销号率(%)"),
+    ("overdue", "逾期"),
+    ("answered", "已答复建议"),
+    ("on_time", "按时答复"),
+    ("on_time_pct", "按时答复率(%)"),
+    ("reviewed", "已公布评议"),
+    ("satisfied", "满意率达标"),
+    ("satisfaction_pct", "评议达标率(%)"),
+]
+CITY_RATES = ("published", "completion", "verification", "on_time", "satisfaction")
+CITY_TOTAL_KEYS = ("villages", "lists_published", "projects", "completed", "verified", "overdue")
+
+
+def _city_cells(row: dict) -> dict:
+    """A row of `city_rows` (or the totals) as the table's cells."""
+    cells = {key: row[key] for key, _header in CITY_COLUMNS if key in row}
+    for name in CITY_RATES:
+        rate = row[name]
+        cells[f"{name}_pct"] = None if rate.percent is None else float(rate.percent)
+    cells["answered"], cells["on_time"] = row["on_time"].whole, row["on_time"].part
+    cells["reviewed"], cells["satisfied"] = row["satisfaction"].whole, row["satisfaction"].part
+    return cells
+
+
+def city_totals(rows: list[dict]) -> dict:
+    """The city's own row: the districts' counts summed, each rate of the sums."""
+
+    def summed(name: str) -> Rate:
+        return Rate(sum(row[name].part for row in rows), sum(row[name].whole for row in rows))
+
+    return {**totals(rows, CITY_TOTAL_KEYS), **{name: summed(name) for name in CITY_RATES}}
+
+
+def city_table(city, year: int) -> tuple[list, list[dict]]:
+    rows = city_rows(city, year)
+    total = {**_city_cells(city_totals(rows)), "code": "", "name": TOTAL_LABEL}
+    return CITY_COLUMNS, [*(_city_cells(row) for row in rows), total]

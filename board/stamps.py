@@ -16,27 +16,45 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 
 from figures import signals as figure_signals
+from figures.models import PROJECT_FIGURES, SUGGESTION_FIGURES, VillageYear
 from ops.near import NearCache
 from pledges import signals as pledge_signals
-from pledges.models import ChangeRequest, Photo, PledgeList, ProgressUpdate, Prohibition, Project
+from pledges.models import (
+    ChangeRequest,
+    DecisionMeeting,
+    DecisionRecord,
+    Photo,
+    PledgeList,
+    ProgressUpdate,
+    Prohibition,
+    Project,
+)
 from residents.models import Challenge, ViolationReport
 from reviews.models import AnnualReview
-from suggestions.models import Meeting, Suggestion
-from villages.models import District, Township, Village
+from suggestions.models import Candidate, Meeting, Suggestion
+from villages.models import City, District, Township, Village
+
+from . import replica
 
 
-def place_stamp(kind: str, code: str, year: int) -> str | None:
+def place_stamp(kind: str, code: str, year: int) -> tuple[str | None, int | None]:
     """The data stamp of a board page in ONE query, before any object is loaded: the latest
     `modified` and the row counts of the published lists, their projects, the suggestions and
     the meetings of the place's villages, and of what other apps show on the same pages (the
     year-end reviews, residents' challenges and reports); for a village, also what its
     project pages show (`_project_parts`). Every write moves a `modified` (auto_now), a date
     or a count, so the stamp changes exactly when the page would. None when the code does
-    not exist.
+    not exist. With a read replica, also the primary's WAL position as the query saw it
+    (replica.py: what is cached under the stamp is read on a replica only once it has
+    replayed that far), else None.
 
     Raw SQL on purpose: it runs for every board page whose stamp is not in the cache, where
     building the same thing through the ORM cost more than the queries themselves."""
-    village, township, district = (m._meta.db_table for m in (Village, Township, District))
+    if kind == "city":
+        return _city_stamp(code, year)
+    village, township, district, city = (
+        m._meta.db_table for m in (Village, Township, District, City)
+    )
     pledge_list, project, suggestion, meeting, prohibition = (
         m._meta.db_table for m in (PledgeList, Project, Suggestion, Meeting, Prohibition)
     )
@@ -54,6 +72,12 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
             district,
             f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
             f" JOIN {district} d ON t.district_id = d.id WHERE d.code = %s",
+        ),
+        "city": (
+            city,
+            f"SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
+            f" JOIN {district} d ON t.district_id = d.id JOIN {city} c ON d.city_id = c.id"
+            " WHERE c.code = %s",
         ),
     }[kind]
     lists = f"SELECT id FROM {pledge_list} WHERE year = %s AND village_id IN (SELECT id FROM v)"
@@ -73,10 +97,14 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
         f" rp AS (SELECT MAX(c.modified) AS n, COUNT(*) AS o FROM {report} c"
         f" JOIN {prohibition} p ON c.prohibition_id = p.id WHERE p.pledge_list_id IN ({lists})),"
         f"{_project_parts(lists) if kind == 'village' else ''}"
+        f"{_decision_parts(lists) if kind == 'village' else ''}"
         f" x AS (SELECT COUNT(*) AS g FROM {table} WHERE code = %s)"
         " SELECT g, a, b, c, d, e, f, h, i, j, k, n, o"
-        f"{', pu, pv, pw, px, py, pz, sa, sb' if kind == 'village' else ''}"
-        f" FROM lp, s, m, r, ch, rp{', up, ph, cr, sp' if kind == 'village' else ''}, x"
+        f"{', pu, pv, pw, px, py, pz, sa, sb, ca, cb' if kind == 'village' else ''}"
+        f"{', da, db, dc' if kind == 'village' else ''}"
+        f"{replica.wal_position_sql()}"
+        f" FROM lp, s, m, r, ch, rp{', up, ph, cr, sp, cd' if kind == 'village' else ''}, x"
+        f"{', dr' if kind == 'village' else ''}"
     )
     params = [
         code,
@@ -88,24 +116,78 @@ def place_stamp(kind: str, code: str, year: int) -> str | None:
         year,
         year,
         year,
-        *([year] * 4 if kind == "village" else []),
+        *([year] * 5 if kind == "village" else []),
+        *([year] if kind == "village" else []),  # _decision_parts
         code,
     ]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # the primary: never routed to the replica
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return "|".join(str(value) for value in row[1:]) if row[0] else None
+    position = None
+    if replica.wal_position_sql():
+        *row, position = row
+        position = int(position)
+    return ("|".join(str(value) for value in row[1:]) if row[0] else None), position
+
+
+def _city_stamp(code: str, year: int) -> tuple[str | None, int | None]:
+    """A city page shows only the figures summed from the VillageYear rows (and the reviews,
+    the names): its stamp is those rows' fingerprint, each figure summed weighted by its
+    village so that two villages' changes cannot cancel out, in one query over a row per
+    village (not the thousands of projects and suggestions beneath them). Every model write
+    in the city also gives it a new generation, part of its stamp (`stamp_and_cached`), which
+    covers what the rows do not hold (outcomes' quantities, reply days, reviews)."""
+    village, township, district, city = (
+        m._meta.db_table for m in (Village, Township, District, City)
+    )
+    names = ["is_published", *PROJECT_FIGURES, *SUGGESTION_FIGURES]
+    sums = ", ".join(
+        f"SUM(village_id * CASE WHEN {name} THEN 1 ELSE 0 END)"
+        if name == "is_published"
+        else f"SUM(village_id * {name})"
+        for name in names
+    )
+    sql = (
+        f"WITH v AS (SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
+        f" JOIN {district} d ON t.district_id = d.id JOIN {city} c ON d.city_id = c.id"
+        " WHERE c.code = %s),"
+        f" f AS (SELECT COUNT(*) AS n, {sums} FROM {VillageYear._meta.db_table}"
+        " WHERE year = %s AND village_id IN (SELECT id FROM v)),"
+        f" x AS (SELECT COUNT(*) AS g FROM {city} WHERE code = %s)"
+        f" SELECT x.g, f.*{replica.wal_position_sql()} FROM f, x"
+    )
+    with connection.cursor() as cursor:  # the primary: never routed to the replica
+        cursor.execute(sql, [code, year, code])
+        row = cursor.fetchone()
+    position = None
+    if replica.wal_position_sql():
+        *row, position = row
+        position = int(position)
+    return ("|".join(str(value) for value in row[1:]) if row[0] else None), position
+
+
+def _decision_parts(lists: str) -> str:
+    """The 4+2 record a village's page shows with its list (决议公开): the record (its
+    imported mark) and its meetings."""
+    record, meeting = DecisionRecord._meta.db_table, DecisionMeeting._meta.db_table
+    return (
+        f" dr AS (SELECT MAX(r.modified) AS da, MAX(m.modified) AS db, COUNT(m.id) AS dc"
+        f" FROM {record} r LEFT JOIN {meeting} m ON m.record_id = r.id"
+        f" WHERE r.pledge_list_id IN ({lists})),"
+    )
 
 
 def _project_parts(lists: str) -> str:
     """What only a village's pages show of its projects (the village page and each project's
     page, pages.project_page): progress reports and their photos, change requests, and the
-    suggestions adopted into the projects (from earlier years' too). A report without new
+    suggestions adopted into the projects (from earlier years' too); and the candidates of the
+    list's year that were not chosen. A report without new
     figures and a photo touch no project row, so they count here."""
     update, photo, change, suggestion = (
         m._meta.db_table for m in (ProgressUpdate, Photo, ChangeRequest, Suggestion)
     )
     project, adopted = Project._meta.db_table, Suggestion.projects.through._meta.db_table
+    candidate, list_table = Candidate._meta.db_table, PledgeList._meta.db_table
     projects = f"SELECT id FROM {project} WHERE pledge_list_id IN ({lists})"
     return (
         f" up AS (SELECT MAX(created) AS pu, COUNT(*) AS pv FROM {update}"
@@ -116,6 +198,10 @@ def _project_parts(lists: str) -> str:
         f" WHERE project_id IN ({projects})),"
         f" sp AS (SELECT MAX(s.modified) AS sa, COUNT(*) AS sb FROM {suggestion} s"
         f" JOIN {adopted} a ON a.suggestion_id = s.id WHERE a.project_id IN ({projects})),"
+        # The candidates not chosen, with their reasons ("also asked for, not this year").
+        f" cd AS (SELECT MAX(c.modified) AS ca, COUNT(*) AS cb FROM {candidate} c"
+        f" JOIN {list_table} l ON c.village_id = l.village_id AND c.year = l.year"
+        f" WHERE l.id IN ({lists})),"
     )
 
 
@@ -159,11 +245,16 @@ def stamp_and_cached(kind: str, code: str, year: int, key: str | None = None) ->
     if not stamps or stamps.get("tree") != tree or stamps.get("generation") != generation:
         stamps = {"tree": tree, "generation": generation}
     if year not in stamps:
-        stamp = place_stamp(kind, code, year)
+        stamp, position = place_stamp(kind, code, year)
         # Today is part of it: what is overdue changes with the date alone.
         today = timezone.localdate().isoformat()
-        stamps = {**stamps, year: None if stamp is None else f"{tree}|{today}|{stamp}"}
+        # The generation too: a page shows more than its year's rows (last year's months in
+        # the chart; for a city, figures its stamp does not count, see _city_stamp), and any
+        # write to the place gives it a new generation.
+        stamp = None if stamp is None else f"{generation}|{tree}|{today}|{stamp}"
+        stamps = {**stamps, year: stamp, f"wal:{year}": position}
         cache.set(stamp_key, stamps, timeout=settings.BOARD_STAMP_SECONDS)
+    replica.after_stamp(stamps.get(f"wal:{year}"))
     return stamps[year], found.get(key)
 
 
@@ -187,11 +278,13 @@ def _forget_now_and_on_commit(places: list[tuple]) -> None:
 
 
 def forget_stamps(code_rows) -> None:
-    """Forget the stamps of these villages and of their townships and districts;
-    `code_rows` are (village code, township code, district code)."""
+    """Forget the stamps of these villages and of their townships, districts and cities;
+    `code_rows` are (village code, township code, district code, city code)."""
     places = set()
-    for village, township, district in code_rows:
-        places.update((("village", village), ("township", township), ("district", district)))
+    for village, township, district, city in code_rows:
+        places.update(
+            (("village", village), ("township", township), ("district", district), ("city", city))
+        )
     if places:
         _forget_now_and_on_commit(sorted(places))
 
@@ -201,7 +294,7 @@ def villages_changed(villages) -> None:
     these villages (a queryset or a list of ids) in one query."""
     forget_stamps(
         Village.objects.filter(pk__in=villages).values_list(
-            "code", "township__code", "township__district__code"
+            "code", "township__code", "township__district__code", "township__district__city__code"
         )
     )
 
@@ -225,6 +318,7 @@ def watch(model, village_path: str) -> None:
     domain logic. Costs one query per write."""
     paths = [f"{village_path}__code", f"{village_path}__township__code"]
     paths.append(f"{village_path}__township__district__code")
+    paths.append(f"{village_path}__township__district__city__code")
 
     def changed(sender, instance, **kwargs):
         forget_stamps(sender._base_manager.filter(pk=instance.pk).values_list(*paths))
@@ -249,16 +343,20 @@ def watch_everything() -> None:
     watch(PledgeList, "village")
     watch(Project, "pledge_list__village")
     watch(Prohibition, "pledge_list__village")
+    # the 4+2 record shown with the list (决议公开)
+    watch(DecisionRecord, "pledge_list__village")
+    watch(DecisionMeeting, "record__pledge_list__village")
     watch(ChangeRequest, "project__pledge_list__village")
     watch(ProgressUpdate, "project__pledge_list__village")
     watch(Photo, "update__project__pledge_list__village")
     watch(Suggestion, "village")
     watch(Meeting, "village")
+    watch(Candidate, "village")
     # residents' challenges and reports, and the year-end review, as the township decided them
     watch(Challenge, Challenge.village_path())
     watch(ViolationReport, ViolationReport.village_path())
     watch(AnnualReview, "pledge_list__village")
-    for model in (District, Township, Village):
+    for model in (City, District, Township, Village):
         watch_tree(model)
     # Bulk writes (the Excel import, seeding) send no model signals: they say so themselves.
     pledge_signals.written_in_bulk.connect(

@@ -17,14 +17,15 @@ from lib import spreadsheets
 from lib.qr import qr_svg
 from lib.years import asked_year, year_or_404
 from pledges.models import PledgeList, Project
-from villages.models import District, Township, Village
+from villages.models import City, District, Township, Village
 
-from . import open_data, pages
+from . import open_data, pages, replica
 from .forms import BoardSearchForm
 from .responses import cached_page, read_only
 
 
 @require_GET
+@replica.reads_may_lag
 def board(request):
     """The entry: straight to the district when there is only one."""
     districts = list(District.objects.all()[:2])
@@ -33,11 +34,16 @@ def board(request):
     return render(
         request,
         "board/index.html",
-        {"districts": District.objects.all(), "form": BoardSearchForm()},
+        {
+            "cities": City.objects.all(),
+            "districts": District.objects.all(),
+            "form": BoardSearchForm(),
+        },
     )
 
 
 @require_GET
+@replica.reads_may_lag
 def board_search(request):
     form = BoardSearchForm(request.GET)
     villages = []
@@ -68,11 +74,13 @@ PLACE_PAGES = {
 @require_GET
 @digit_code
 def board_place(request, code: str):
-    """/board/<code>/?year=: a district (6 digits), township (9) or village (12); the year
-    asked for (this year when none), 404 for a year no list can have (lib.years)."""
+    """/board/<code>/?year=: a city (4 digits), district (6), township (9) or village (12);
+    the year asked for (this year when none), 404 for a year no list can have (lib.years)."""
     year = asked_year(request)
     if len(code) == 12:
         return board_village(request, code, year)
+    if len(code) == 4:
+        return board_city(request, code, year)
     if len(code) not in PLACE_PAGES:
         raise Http404
     kind, page, template = PLACE_PAGES[len(code)]
@@ -83,6 +91,24 @@ def board_place(request, code: str):
         year=year,
         template=template,
         context=lambda: page(code, year),
+    )
+
+
+def board_city(request, code: str, year: int):
+    """A city's districts side by side (pages.city_page), sorted by ?sort= (one of
+    pages.CITY_SORTS, 404 otherwise); each order is its own copy of the page, cached under
+    the city's stamp."""
+    sort = request.GET.get("sort", "code")
+    if sort not in pages.CITY_SORTS:
+        raise Http404
+    return cached_page(
+        request,
+        kind="city",
+        code=code,
+        year=year,
+        part="" if sort == "code" else f"sort-{sort}",
+        template="board/city.html",
+        context=lambda: pages.city_page(code, year, sort),
     )
 
 
@@ -127,6 +153,7 @@ def _plate_qr(url: str) -> str:
 
 @require_GET
 @digit_code
+@replica.reads_may_lag
 def board_project_plate(request, code: str, year: int, number: int):
     """A printable A4 plate for the work site (民生码): a big QR code that opens the project's
     page, its title, the village and the date it is promised for."""
@@ -144,6 +171,7 @@ def board_project_plate(request, code: str, year: int, number: int):
 
 @require_GET
 @digit_code
+@replica.reads_may_lag
 def board_poster(request, code: str, year: int):
     """An A4 public notice (公示) of the published list, with a QR code to the online board."""
     village = get_object_or_404(Village.objects.with_tree(), code=code)
@@ -159,6 +187,7 @@ def board_poster(request, code: str, year: int):
         "board_url": board_url,
         "projects": pledge_list.projects.exclude(status=Project.Status.CANCELLED),
         "prohibitions": pledge_list.prohibitions.all(),
+        "decision": pledge_list.decision_record(),
         "qr_svg": qr_svg(board_url),
     }
     return render(request, "board/poster.html", context)
@@ -169,15 +198,17 @@ def board_poster(request, code: str, year: int):
 # same data is the API's, api.py).
 
 EXPORT_TABLES = {
+    4: (City, open_data.city_table),
     6: (District, open_data.district_table),
     9: (Township, open_data.township_table),
 }
 
 
 @read_only
+@replica.reads_may_lag
 def board_export(request, code: str, fmt: str):
-    """/board/<code>/export.csv|.xlsx?year=: the district (6 digits) or township (9 digits)
-    table of the board, published lists only."""
+    """/board/<code>/export.csv|.xlsx?year=: the city (4 digits), district (6 digits) or
+    township (9 digits) table of the board, published lists only."""
     year = asked_year(request)
     if len(code) not in EXPORT_TABLES:
         raise Http404

@@ -108,21 +108,31 @@ TEMPLATES = [
 # --- Database ---
 # SQLite file in the project by default; DATABASE_URL=postgres://... for PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-# A database that does not answer fails a request (and /healthz/) after this, not minutes.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
-# Server-side binding lets psycopg prepare hot statements (the board's data stamp runs on
-# every request) so PostgreSQL plans them once per connection instead of every time.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_SERVER_SIDE_BINDING", default=True
-):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5
-    )
+# An optional read replica (a PostgreSQL hot standby of the same database): the board's and
+# the open data's reads for visitors without a session go there when it has replayed what
+# the page's data stamp saw (board/replica.py, config/routers.py). In tests it is the test
+# database under the same name on the replica's server (MIRROR), which streams it there.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+# How long a cold board page waits for the replica to replay what its stamp saw, then reads
+# on the primary instead.
+DATABASE_REPLICA_WAIT_MS = env.int("DATABASE_REPLICA_WAIT_MS", default=50)
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    _database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    # A database that does not answer fails a request (and /healthz/) after this, not minutes.
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
+    # Server-side binding lets psycopg prepare hot statements (the board's data stamp runs on
+    # every request) so PostgreSQL plans them once per connection instead of every time.
+    if _database["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+        "DATABASE_SERVER_SIDE_BINDING", default=True
+    ):
+        _database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 # --- Cache ---
 REDIS_URL = env("REDIS_URL", default="")
@@ -153,6 +163,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
+# With acks_late alone, a task whose pool process dies (SIGKILL, the OOM killer) is acked as
+# failed and lost; rejected instead, it goes back to the queue. Every task is safe to run twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = env.bool("CELERY_TASK_REJECT_ON_WORKER_LOST", default=True)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A Redis that accepts connections but does not answer must not hang a page for long.
@@ -228,6 +241,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads are answered by their app's view after a permission check (ops/media.py). True
+# behind nginx: the view answers with X-Accel-Redirect to MEDIA_ACCEL_PREFIX + the file's name,
+# an `internal;` location that nginx serves from MEDIA_ROOT (deploy/nginx/pledges.conf).
+MEDIA_ACCEL_REDIRECT = env.bool("MEDIA_ACCEL_REDIRECT", default=False)
+MEDIA_ACCEL_PREFIX = env("MEDIA_ACCEL_PREFIX", default="/protected-media/")
 # Uploaded files (photos, imports) go through Django's storage API: object storage is a
 # backend class and its options, e.g. MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage
 # MEDIA_STORAGE_OPTIONS='{"bucket_name": "pledges", "endpoint_url": "https://..."}'.
@@ -349,6 +367,16 @@ LOGGING = {
 # --- Pledges ---
 PLEDGE_PROJECT_COUNT = env.int("PLEDGE_PROJECT_COUNT", default=10)
 PLEDGE_PROHIBITION_COUNT = env.int("PLEDGE_PROHIBITION_COUNT", default=5)
+# The 4+2 deciding meeting (Organic Law of Villagers' Committees), each rule
+# ("at_least" | "more_than", numerator, denominator), checked in integers: who must attend,
+# by kind of meeting (representatives' members, adult villagers, households' representatives),
+# and the votes for that a decision needs among those present.
+PLEDGE_DECISION_QUORUM = {
+    "representatives": ("at_least", 2, 3),
+    "adults": ("more_than", 1, 2),
+    "households": ("at_least", 2, 3),
+}
+PLEDGE_DECISION_MAJORITY = ("more_than", 1, 2)
 # A suggestion unanswered for longer than this many days is overdue.
 SUGGESTION_REPLY_DAYS = env.int("SUGGESTION_REPLY_DAYS", default=15)
 # The township's pace in the work queue: a submitted list reviewed, a completion verified, a
@@ -400,6 +428,12 @@ REVIEW_GRADE_THRESHOLDS = env.dict(
     cast={"value": float},
     default={"excellent": 90.0, "good": 80.0, "pass": 60.0},
 )
+
+# --- Rankings (lib/rates.py) ---
+# A place with fewer results (ballots, projects) than this is listed, not ranked.
+RANKING_MIN_RESULTS = env.int("RANKING_MIN_RESULTS", default=5)
+# Percent: the places under it are shown first, before the ranking.
+RANKING_THRESHOLD = env.int("RANKING_THRESHOLD", default=70)
 
 # --- Schedules (Celery beat) ---
 # The periodic tasks of every installation, created after `migrate` when no task of the same

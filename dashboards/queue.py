@@ -82,6 +82,16 @@ def _district(membership, user, today) -> PlaceWork:
     return PlaceWork(membership, items, pages)
 
 
+def _city(membership, user, today) -> PlaceWork:
+    """A city administrator reads: nothing waits for them, their pages are the city's."""
+    city = membership.city
+    pages = [
+        (_("Districts"), reverse("dashboards:city_overview", args=[city.code])),
+        (_("Public board"), reverse("board:board_place", args=[city.code])),
+    ]
+    return PlaceWork(membership, [], pages)
+
+
 def _township(membership, user, today) -> PlaceWork:
     township = membership.township
     items = (
@@ -104,6 +114,7 @@ def _committee(membership, user, today) -> PlaceWork:
     items = (
         pledges.work.village_work(village, today)
         + suggestions.work.village_work(village, today)
+        + suggestions.work.pool_work(village, today)
         + residents.work.village_work(village, today)
         + notices.work.village_work(village, user, today)
     )
@@ -128,6 +139,7 @@ def _reviewer(membership, user, today) -> PlaceWork:
 
 
 BY_ROLE = {
+    Role.CITY_ADMIN: _city,
     Role.DISTRICT_ADMIN: _district,
     Role.TOWNSHIP_CADRE: _township,
     Role.VILLAGE_COMMITTEE: _committee,

@@ -14,7 +14,7 @@ from pledges.models import ChangeRequest, Escalation, PledgeList
 from pledges.work import year_to_open
 from residents.models import open_counts
 from suggestions.models import Suggestion
-from villages.access import get_district_for_user, get_township_for_user
+from villages.access import get_city_for_user, get_district_for_user, get_township_for_user
 from villages.models import Village
 
 from .queue import work_for
@@ -31,6 +31,16 @@ def home(request):
     return render(request, "dashboards/home.html", {"places": places, "today": today})
 
 
+def _answerable(request, escalations) -> list:
+    """The escalations, each knowing whether the person may answer it (`may_answer`): those
+    who only read (a city administrator) see the problem without a link to the answer form.
+    Their lists and villages come in the same query, so asking adds none."""
+    escalations = list(escalations.select_related("project__pledge_list__village__township"))
+    for escalation in escalations:
+        escalation.may_answer = request.user.has_perm("pledges.answer_escalation", escalation)
+    return escalations
+
+
 def _years(lists, request, status: str, note: str) -> tuple[int, list[dict]]:
     """The year asked for (or the working year) and the switcher, each year noting how many
     lists wait in `status`."""
@@ -39,6 +49,16 @@ def _years(lists, request, status: str, note: str) -> tuple[int, list[dict]]:
     year = year_param(request, default=working_year([y for y, _n in rows], this_year))
     notes = [(y, note % {"n": n} if n else "") for y, n in rows]
     return year, year_nav(notes, year)
+
+
+@login_required
+@require_GET
+def city_overview(request, code: str):
+    """The city administrator's page: the city's districts, each one tap from its overview
+    and its public board page, and the city's own board page (the comparison)."""
+    city = get_city_for_user(request, code)
+    context = {"city": city, "districts": city.districts.all()}
+    return render(request, "dashboards/city_overview.html", context)
 
 
 @login_required
@@ -52,9 +72,10 @@ def district_overview(request, code: str):
         "year": year,
         "year_links": year_links,
         "townships": PledgeList.objects.township_summary(district=district, year=year),
-        "escalations": Escalation.objects.visible_to(request.user)
-        .open_for_district(district)
-        .with_project(),
+        "escalations": _answerable(
+            request,
+            Escalation.objects.visible_to(request.user).open_for_district(district).with_project(),
+        ),
         "figures": Suggestion.objects.figures(
             year=year, villages=Village.objects.in_district(district)
         ),
@@ -77,9 +98,10 @@ def township_dashboard(request, code: str):
         "year_links": year_links,
         "rows": rows,
         "totals": totals,
-        "escalations": Escalation.objects.visible_to(request.user)
-        .open_for_township(township)
-        .with_project(),
+        "escalations": _answerable(
+            request,
+            Escalation.objects.visible_to(request.user).open_for_township(township).with_project(),
+        ),
         "changes": ChangeRequest.objects.pending()
         .filter(project__pledge_list__village__township=township)
         .select_related("project__pledge_list__village"),

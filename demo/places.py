@@ -1,9 +1,11 @@
 """The demo's administrative tree and its users: the ground floor every other layer stands on.
 
 A deterministic district modelled on Honghuagang (seed 000): 15 townships, 119 villages, one
-demo user per role. Larger village counts add more districts of the same shape (a 12-digit code
-leaves room for 999 villages per township, and real districts have 100–200 villages), so
-`--villages 30000` looks like a province.
+demo user per role, in 遵义市 (5203) beside three small sibling districts (two townships of two
+villages each: `SIBLINGS`), so the city page compares real districts. Larger village counts add
+more districts of the same shape (a 12-digit code leaves room for 999 villages per township,
+and real districts have 100–200 villages), 40 to a city, so `--villages 30000` looks like a
+province of seven cities.
 """
 
 import math
@@ -14,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from villages.models import District, Membership, Township, Village, name_to_pinyin
+from villages.models import City, District, Membership, Township, Village, name_to_pinyin
 
 DEMO_PASSWORD = "demo-pass-2026"
 VILLAGES_PER_DISTRICT = 119
@@ -39,12 +41,23 @@ FIRST_TOWNSHIPS = [
     "巷口镇",
     "海龙镇",
 ]
+# Zunyi's real districts beside the demo's, each (code, name, its townships): small, so the
+# default demo stays fast; their villages come on top of `--villages`.
+SIBLINGS = [
+    ("520303", "汇川区", ["泗渡镇", "沙湾镇"]),
+    ("520304", "播州区", ["鸭溪镇", "枫香镇"]),
+    ("520322", "桐梓县", ["九坝镇", "松坎镇"]),
+]
+VILLAGES_PER_SIBLING_TOWNSHIP = 2
+CITY_NAMES = {"5203": "遵义市", "5204": "安顺市", "5205": "毕节市", "5206": "铜仁市"}
+DISTRICTS_PER_CITY = 40
 HEADS = "龙金石青白红新长安兴和平高永凤桂花松柏竹梅兰双三团水云田岩山河"
 TAILS = "江溪坪坝湾塘岭坡桥沟口堡寨场林园丰光明华阳坎关庄台冲"
 
 LOG_INS = (
     f"Demo log-ins (password for all: {DEMO_PASSWORD}):\n"
     "  admin     site administrator (/admin/)\n"
+    "  city      city administrator (遵义市)\n"
     "  district  district administrator\n"
     "  township  township cadre\n"
     "  village   village committee member\n"
@@ -53,21 +66,45 @@ LOG_INS = (
 
 
 def is_loaded() -> bool:
-    return District.objects.filter(code=_district_code(0)).exists()
+    return District.objects.filter(code=FIRST_DISTRICT_CODE).exists()
 
 
-def seed(*, villages: int, seed: int) -> dict[str, int]:
-    """The districts, townships and villages for `villages` villages, and the demo users;
-    returns how many districts, townships and villages it made."""
+def seed(
+    *,
+    villages: int,
+    seed: int,
+    per_district: int = VILLAGES_PER_DISTRICT,
+    per_city: int = DISTRICTS_PER_CITY,
+) -> dict[str, int]:
+    """The cities, districts, townships and villages for `villages` villages (`per_district`
+    to a district, `per_district` districts to a city: at most MAX_DISTRICTS_PER_CITY), and
+    the demo users; returns how many of each it made."""
     with transaction.atomic():
-        counts = _build_tree(villages, random.Random(seed))
+        counts = _build_tree(villages, random.Random(seed), per_district, per_city)
         _create_users()
     return counts
 
 
-def _district_code(index: int) -> str:
-    # 5203xx is Zunyi; further districts take further prefecture numbers.
-    return f"52{3 + index // 40:02d}{2 + index % 40:02d}"
+FIRST_DISTRICT_CODE = "520302"  # Honghuagang, Zunyi (5203)
+# Two digits under a city's code (00 too: valid in form, though no real district has it),
+# less the three real SIBLINGS in Zunyi.
+MAX_DISTRICTS_PER_CITY = 97
+
+
+def _district_codes(total: int, per_city: int) -> list[str]:
+    """Honghuagang first; then codes 50–99, 00–49 under 5203 clear of the real SIBLINGS,
+    then under further prefecture numbers, `per_city` districts to each (the first
+    counting Honghuagang, not the siblings)."""
+    reserved = {FIRST_DISTRICT_CODE, *(code for code, _name, _townships in SIBLINGS)}
+    codes, city = [FIRST_DISTRICT_CODE], 3
+    while len(codes) < total:
+        prefix = f"52{city:02d}"
+        free = [f"{prefix}{n:02d}" for n in (*range(50, 100), *range(50))]
+        free = [code for code in free if code not in reserved]
+        room = per_city - sum(code.startswith(prefix) for code in codes)
+        codes += free[: min(room, total - len(codes))]
+        city += 1
+    return codes
 
 
 def _name_pool(rng: random.Random, suffixes: list[str]) -> list[str]:
@@ -77,19 +114,30 @@ def _name_pool(rng: random.Random, suffixes: list[str]) -> list[str]:
     return [name + suffixes[i % len(suffixes)] for i, name in enumerate(names)]
 
 
-def _build_tree(village_total: int, rng: random.Random) -> dict[str, int]:
-    district_total = math.ceil(village_total / VILLAGES_PER_DISTRICT)
+def _build_tree(
+    village_total: int, rng: random.Random, per_district: int, per_city: int
+) -> dict[str, int]:
+    district_total = math.ceil(village_total / per_district)
     district_names = _name_pool(rng, ["区", "县"])
+    codes = _district_codes(district_total, per_city)
+    city_ids = _build_cities({code[:4] for code in codes} | {"5203"}, rng)
     District.objects.bulk_create(
-        District(code=_district_code(i), name=FIRST_DISTRICT if i == 0 else district_names[i])
-        for i in range(district_total)
+        District(
+            city_id=city_ids[code[:4]],
+            code=code,
+            name=FIRST_DISTRICT if i == 0 else district_names[i],
+        )
+        for i, code in enumerate(codes)
+    )
+    District.objects.bulk_create(
+        District(city_id=city_ids[code[:4]], code=code, name=name) for code, name, _t in SIBLINGS
     )
     district_ids = dict(District.objects.values_list("code", "id"))
 
     township_names = _name_pool(rng, ["镇", "镇", "乡", "街道"])
     townships = []
     for d in range(district_total):
-        code = _district_code(d)
+        code = codes[d]
         for t in range(TOWNSHIPS_PER_DISTRICT):
             name = (
                 FIRST_TOWNSHIPS[t]
@@ -110,7 +158,7 @@ def _build_tree(village_total: int, rng: random.Random) -> dict[str, int]:
     village_names = _name_pool(rng, ["村"])
     batch, made = [], 0
     for d in range(district_total):
-        in_district = min(VILLAGES_PER_DISTRICT, village_total - made)
+        in_district = min(per_district, village_total - made)
         for v in range(in_district):
             t = v % TOWNSHIPS_PER_DISTRICT
             township = townships[d * TOWNSHIPS_PER_DISTRICT + t]
@@ -135,11 +183,62 @@ def _build_tree(village_total: int, rng: random.Random) -> dict[str, int]:
                 batch = []
         made += in_district
     Village.objects.bulk_create(batch)
-    return {"districts": district_total, "townships": len(townships), "villages": made}
+    siblings = _build_siblings(district_ids, village_names, made)
+    return {
+        "cities": len(city_ids),
+        "districts": district_total + len(SIBLINGS),
+        "townships": len(townships) + siblings["townships"],
+        "villages": made + siblings["villages"],
+    }
+
+
+def _build_cities(codes: set[str], rng: random.Random) -> dict[str, int]:
+    """The cities of these codes, by their real names where the demo knows them."""
+    names = _name_pool(rng, ["市"])
+    known = set(City.objects.filter(code__in=codes).values_list("code", flat=True))
+    City.objects.bulk_create(
+        City(code=code, name=CITY_NAMES.get(code, names[i]))
+        for i, code in enumerate(sorted(codes))
+        if code not in known
+    )
+    return dict(City.objects.filter(code__in=codes).values_list("code", "id"))
+
+
+def _build_siblings(district_ids: dict[str, int], names: list[str], start: int) -> dict:
+    """SIBLINGS' townships and villages (a few, with plain village codes 2xx), named from
+    `names` on from `start`."""
+    townships = [
+        Township(
+            district_id=district_ids[code],
+            code=f"{code}{t + 1:03d}",
+            name=name,
+            email=f"town{code}{t + 1:03d}@example.org",
+        )
+        for code, _name, township_names in SIBLINGS
+        for t, name in enumerate(township_names)
+    ]
+    Township.objects.bulk_create(townships)
+    township_ids = dict(
+        Township.objects.filter(code__in=[t.code for t in townships]).values_list("code", "id")
+    )
+    villages = []
+    for township in townships:
+        for number in range(VILLAGES_PER_SIBLING_TOWNSHIP):
+            name = names[(start + len(villages)) % len(names)]
+            villages.append(
+                Village(
+                    township_id=township_ids[township.code],
+                    code=f"{township.code}{201 + number:03d}",
+                    name=name,
+                    pinyin=name_to_pinyin(name),
+                )
+            )
+    Village.objects.bulk_create(villages)
+    return {"townships": len(townships), "villages": len(villages)}
 
 
 def _create_users() -> None:
-    district = District.objects.get(code=_district_code(0))
+    district = District.objects.get(code=FIRST_DISTRICT_CODE)
     township = district.townships.order_by("code").last()  # a 镇 with real villages
     village = township.villages.order_by("code").first()
     User = get_user_model()
@@ -147,6 +246,7 @@ def _create_users() -> None:
     admin.first_name = "系统管理员"
     admin.save(update_fields=["first_name"])
     people = [
+        ("city", "市委组织部 陈静", Membership.Role.CITY_ADMIN, {"city": district.city}),
         ("district", "区委组织部 王敏", Membership.Role.DISTRICT_ADMIN, {"district": district}),
         (
             "township",

@@ -13,11 +13,15 @@ the date, so a seed always gives the same lists.
 """
 
 import datetime
+import io
 import random
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
 
 from demo.bulk import create_with_history, in_chunks
 from demo.dates import DemoYear
@@ -43,7 +47,14 @@ from demo.words import (
     as_written,
     full_name,
 )
-from pledges.models import PledgeList, ProgressUpdate, Prohibition, Project
+from pledges.models import (
+    DecisionMeeting,
+    DecisionRecord,
+    PledgeList,
+    ProgressUpdate,
+    Prohibition,
+    Project,
+)
 from villages.models import Village
 
 LIST_STATUS_WEIGHTS = {
@@ -99,6 +110,67 @@ def seed(*, year: int, seed: int) -> dict[str, int]:
     return counts
 
 
+DEMO_MINUTES = "minutes/demo/signed-minutes.jpg"
+DEMO_MINUTES_THUMBNAIL = "minutes/demo/signed-minutes-thumb.jpg"
+DECISION_PLACES = ["村委会会议室", "村党群服务中心", "村文化活动室"]
+DECISION_CHAIRS = ["村党组织书记", "村委会主任", "村党组织副书记"]
+
+
+def _demo_minutes() -> None:
+    """One page of "signed minutes" that every demo record shows (written once; a real
+    record has its own photo)."""
+    for name, size in ((DEMO_MINUTES, (900, 1200)), (DEMO_MINUTES_THUMBNAIL, (360, 480))):
+        if not default_storage.exists(name):
+            out = io.BytesIO()
+            Image.new("RGB", size, (250, 250, 245)).save(out, "JPEG", quality=70)
+            default_storage.save(name, ContentFile(out.getvalue()))
+
+
+def add_decisions(lists: list[tuple[int, int]], *, year: int) -> int:
+    """A complete 4+2 record for each (list id, village id): four meetings in the first days
+    of January, the deciding one a representatives' meeting whose quorum and vote pass.
+    Figures come from the village id, not from the seed's generator, so adding records
+    leaves every other draw unchanged. Returns the number of records."""
+    if not lists:
+        return 0
+    _demo_minutes()
+    records = create_with_history(
+        [DecisionRecord(pledge_list_id=list_id) for list_id, _village in lists], DecisionRecord
+    )
+    record_ids = dict(
+        DecisionRecord.objects.filter(
+            pledge_list_id__in=[list_id for list_id, _village in lists]
+        ).values_list("pledge_list_id", "id")
+    )
+    meetings = []
+    for list_id, village_id in lists:
+        members = 30 + village_id % 31  # representatives
+        present = members - village_id % (members // 3 + 1)  # at least two thirds
+        place = DECISION_PLACES[village_id % len(DECISION_PLACES)]
+        for day, step in enumerate(DecisionMeeting.Step, start=1):
+            meeting = DecisionMeeting(
+                record_id=record_ids[list_id],
+                step=step,
+                date=datetime.date(year, 1, day),
+                place=place,
+                chaired_by=DECISION_CHAIRS[0 if step != DecisionMeeting.Step.DECIDE else 1],
+                entitled=7 + village_id % 3,
+                present=7 + village_id % 3,
+                outcome="同意年度“十要五不准”清单（草案）",
+            )
+            if step == DecisionMeeting.Step.DECIDE:
+                against = village_id % 3
+                meeting.kind = DecisionMeeting.Kind.REPRESENTATIVES
+                meeting.entitled, meeting.present = members, present
+                meeting.votes_for = present - against - 1
+                meeting.votes_against, meeting.votes_abstain = against, 1
+                meeting.image, meeting.thumbnail = DEMO_MINUTES, DEMO_MINUTES_THUMBNAIL
+                meeting.outcome = "表决通过年度“十要五不准”清单"
+            meetings.append(meeting)
+    create_with_history(meetings, DecisionMeeting)
+    return len(records)
+
+
 def quantity_done(target: Decimal | None, unit: str, percent: int) -> Decimal | None:
     """The quantity a percentage has reached, in whole lamps, metres, households … (rounded
     down: a canteen 60% built is not one canteen)."""
@@ -146,6 +218,14 @@ class _PledgeLists:
             ]
         create_with_history(projects, Project)
         create_with_history(prohibitions, Prohibition)
+        add_decisions(
+            [
+                (list_ids[village_id], village_id)
+                for pledge_list, (village_id, _, _) in zip(lists, villages, strict=True)
+                if pledge_list.status != PledgeList.Status.DRAFT
+            ],
+            year=self.dates.year,
+        )
 
         project_ids = {
             (list_id, number): project_id

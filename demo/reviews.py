@@ -27,7 +27,7 @@ from django.db import transaction
 from demo.bulk import BATCH, create_with_history, in_chunks, insert
 from demo.dates import DemoYear
 from demo.places import DemoPeople
-from demo.pledge_lists import quantity_done
+from demo.pledge_lists import add_decisions, quantity_done
 from demo.words import (
     APPROVAL_COMMENT,
     COMMUNITY_POSTS,
@@ -141,6 +141,7 @@ class _Reviews:
             ).values_list("village_id", "id")
         )
         added = {pl.village_id for pl in new_lists}
+        add_decisions([(lists[v], v) for v in added if v in lists], year=year)
         projects, prohibitions = [], []
         for village_id, _township, kind, _code in villages:
             if village_id in added:

@@ -10,12 +10,15 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q
+from django.conf import settings
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from pledges.models import PledgeList, Project
 from suggestions.models import Meeting, Suggestion
+
+from .models import VERIFIED_MONTHS
 
 PROJECTS, OUTCOMES, SUGGESTIONS, MEETINGS = "projects", "outcomes", "suggestions", "meetings"
 PARTS = frozenset((PROJECTS, OUTCOMES, SUGGESTIONS, MEETINGS))
@@ -31,9 +34,10 @@ EMPTY = {
         "overdue_count": 0,
         "overdue_on": None,
         "overdue_until": None,
+        **dict.fromkeys(VERIFIED_MONTHS, 0),
     },
     OUTCOMES: {"outcomes": {}},
-    SUGGESTIONS: {"received": 0, "answered": 0, "adopted": 0, "waits": {}},
+    SUGGESTIONS: {"received": 0, "answered": 0, "adopted": 0, "answered_on_time": 0, "waits": {}},
     MEETINGS: {"meetings": 0},
 }
 EMPTY_ROW = {name: value for part in EMPTY.values() for name, value in part.items()}
@@ -80,8 +84,20 @@ def count(*, villages, years=None, parts=PARTS, today: datetime.date | None = No
 
 def _count_projects(rows, villages, years, today) -> None:
     """The published list's projects by status (as PledgeList.with_project_counts counts
-    them), how many are overdue on `today` and the first day one more will be."""
+    them), how many are overdue on `today` and the first day one more will be, and how many
+    were verified in each month of the list's year (the month in the site's time zone)."""
     status = Project.Status
+    verified_in = {
+        name: Count(
+            "projects",
+            filter=Q(
+                projects__status=status.VERIFIED,
+                projects__verified_at__year=F("year"),
+                projects__verified_at__month=month,
+            ),
+        )
+        for month, name in enumerate(VERIFIED_MONTHS, start=1)
+    }
     lists = (
         PledgeList.objects.published()
         .filter(village_filter("village_id", villages), year_filter("year", years))
@@ -96,6 +112,7 @@ def _count_projects(rows, villages, years, today) -> None:
                 "projects__planned_finish",
                 filter=Q(projects__status__in=Project.ACTIVE, projects__planned_finish__gte=today),
             ),
+            **verified_in,
         )
         .order_by()
     )
@@ -123,12 +140,14 @@ def _count_outcomes(rows, villages, years) -> None:
 
 
 def _count_suggestions(rows, villages, years) -> None:
-    """Received, answered (a reply given), adopted, and the days each answered one waited
-    for its reply, as SuggestionQuerySet.figures counts them. One query: the rows are read
-    (five small columns each), since a reply's day is the site's, not the database's."""
+    """Received, answered (a reply given), adopted, answered within SUGGESTION_REPLY_DAYS days,
+    and the days each answered one waited for its reply, as SuggestionQuerySet.figures counts
+    them. One query: the rows are read (five small columns each), since a reply's day is the
+    site's, not the database's."""
     suggestions = Suggestion.objects.filter(
         village_filter("village_id", villages), year_filter("year", years)
     ).values_list("village_id", "year", "status", "received", "replied_at")
+    on_time = settings.SUGGESTION_REPLY_DAYS
     for village_id, year, status, received, replied_at in suggestions.order_by():
         row = rows[village_id, year]
         row["received"] += 1
@@ -138,6 +157,8 @@ def _count_suggestions(rows, villages, years) -> None:
             row["answered"] += 1
             days = (timezone.localtime(replied_at).date() - received).days
             row["waits"][days] = row["waits"].get(days, 0) + 1
+            if days <= on_time:
+                row["answered_on_time"] += 1
 
 
 def _count_meetings(rows, villages, years) -> None:

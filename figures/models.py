@@ -3,7 +3,8 @@ township and district pages (and, later, a city's) add up one row per village in
 grouping every project and suggestion of the place on each visit.
 
 A row holds what the board shows of a village's year: its published list (a draft or a list in
-review counts nowhere on the board) with its projects by status and how many are overdue, the
+review counts nowhere on the board) with its projects by status, how many are overdue and how
+many were verified in each month of the year (the board's month-by-month chart), the
 results by category and unit (`Outcome`), the residents' suggestions and meetings, and the
 days each answered suggestion waited for its reply (`ReplyWait`: a median cannot be added up,
 a count of suggestions per number of days can). `watch.py` recounts a village's year in the
@@ -32,8 +33,16 @@ PROJECT_FIGURES = (
     "verified_count",
     "overdue_count",
 )
+# The projects of a village's published list verified in each month of the list's year
+# (January first; one verified in a later year is in none of them): the board's chart of the
+# year month by month, summed without reading a project.
+VERIFIED_MONTHS = tuple(f"verified_month_{month}" for month in range(1, 13))
 # The suggestions and meetings of a village's year (`figures` on the board).
 SUGGESTION_FIGURES = ("received", "answered", "adopted", "meetings")
+# The answered suggestions of `answered` replied to within settings.SUGGESTION_REPLY_DAYS days
+# (the city page's "answered on time"), counted with the setting of the day they were counted:
+# after a change of the setting, `manage.py check_figures --fix` counts them again.
+ON_TIME = "answered_on_time"
 
 
 def _overdue_sql(row: str, today: datetime.date) -> tuple[str, list]:
@@ -165,6 +174,20 @@ class VillageYear(models.Model):
     answered = models.PositiveIntegerField(_("suggestions answered"), default=0)
     adopted = models.PositiveIntegerField(_("suggestions adopted"), default=0)
     meetings = models.PositiveIntegerField(_("meetings held"), default=0)
+    answered_on_time = models.PositiveIntegerField(_("suggestions answered on time"), default=0)
+    # How many of `verified_count` were verified in each month of the year (VERIFIED_MONTHS)
+    verified_month_1 = models.PositiveIntegerField(_("verified in January"), default=0)
+    verified_month_2 = models.PositiveIntegerField(_("verified in February"), default=0)
+    verified_month_3 = models.PositiveIntegerField(_("verified in March"), default=0)
+    verified_month_4 = models.PositiveIntegerField(_("verified in April"), default=0)
+    verified_month_5 = models.PositiveIntegerField(_("verified in May"), default=0)
+    verified_month_6 = models.PositiveIntegerField(_("verified in June"), default=0)
+    verified_month_7 = models.PositiveIntegerField(_("verified in July"), default=0)
+    verified_month_8 = models.PositiveIntegerField(_("verified in August"), default=0)
+    verified_month_9 = models.PositiveIntegerField(_("verified in September"), default=0)
+    verified_month_10 = models.PositiveIntegerField(_("verified in October"), default=0)
+    verified_month_11 = models.PositiveIntegerField(_("verified in November"), default=0)
+    verified_month_12 = models.PositiveIntegerField(_("verified in December"), default=0)
 
     objects = VillageYearQuerySet.as_manager()
 

@@ -4,7 +4,8 @@
 the transaction of every write that can change a figure, by the daily recount of overdue
 projects, for bulk writes (imports, seeding: pledges.signals.written_in_bulk), and by
 `check_figures --fix`. `differences` counts and compares without writing (the tests and
-`check_figures`).
+`check_figures`). The reads at the end sum the rows for the board's charts, for any set of
+villages (a township's, a district's, a city's).
 
 Two writers recounting the same village at once would each count without the other's
 uncommitted rows, and the second would overwrite the first's figures. So `refresh` first locks
@@ -16,17 +17,29 @@ import datetime
 from dataclasses import dataclass
 from itertools import islice
 
+from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from lib.signals import announce
 from pledges.models import PledgeList
+from reviews.models import AnnualReview
 from suggestions.models import Meeting, Suggestion
-from villages.models import Village
+from villages.models import District, Township, Village
 
 from . import counting
 from .counting import OUTCOMES, PARTS, PROJECTS, SUGGESTIONS
-from .models import Outcome, ReplyWait, VillageYear
+from .models import (
+    ON_TIME,
+    PROJECT_FIGURES,
+    SUGGESTION_FIGURES,
+    VERIFIED_MONTHS,
+    Outcome,
+    ReplyWait,
+    VillageYear,
+    _overdue_sql,
+)
 from .signals import overdue_recounted
 
 CHUNK = 500  # villages counted and written at a time
@@ -254,3 +267,115 @@ def fill_after_migrate(*, using: str = "default", verbosity: int = 1, **kwargs) 
     if verbosity:
         print(f"  Figures: counted {written} village-years.")
     return written
+
+
+# --- Reads for the board's charts -------------------------------------------------------
+
+
+def verified_by_month(villages, years) -> dict[int, list[int] | None]:
+    """{year: how many projects of the published lists of `villages` (a queryset of villages,
+    e.g. `Village.objects.filter(township__district=district)`) were verified in each month of
+    that year, January first}, for each of `years`; None for a year without a published list
+    there (nothing to compare with). One query."""
+    sums = (
+        VillageYear.objects.filter(village__in=villages, year__in=list(years), is_published=True)
+        .values("year")
+        .annotate(**{name: Sum(name) for name in VERIFIED_MONTHS})
+        .order_by("year")
+    )
+    found = dict.fromkeys(years)
+    for row in sums:
+        found[row["year"]] = [row[name] for name in VERIFIED_MONTHS]
+    return found
+
+
+# --- A city's districts (the city page, 亮晒评) --------------------------------------------------
+
+_DISTRICT_OF_VILLAGE = "village__township__district"
+
+
+def city_rows(city):
+    """The VillageYear rows of the villages of `city` (its outcomes, median wait, years)."""
+    return VillageYear.objects.filter(**{f"{_DISTRICT_OF_VILLAGE}__city": city})
+
+
+def city_districts(city, year: int, today: datetime.date | None = None) -> list:
+    """The city page: every district of `city`, by code, with the sums of its villages' rows
+    of `year` as `summary` (as `VillageYearQuerySet.by_township` sums them per township:
+    `village_count`, `list_count`, the project figures of published lists, the suggestions
+    of every village), `replies` ({"on_time", "answered"}: answered suggestions, and those
+    answered within SUGGESTION_REPLY_DAYS, ON_TIME) and `reviews` ({"reviewed", "satisfied"}:
+    published year-end reviews of the year's lists, and those whose stored satisfaction
+    reaches RANKING_THRESHOLD). One grouped query, whatever the number of districts and
+    villages: nothing is counted from the projects or the suggestions."""
+    today = today or timezone.localdate()
+    districts = _district_sums(city, year, today)
+    for district in districts:
+        district.replies = {"on_time": district.answered_on_time, "answered": district.answered}
+        district.reviews = {"reviewed": district.reviewed, "satisfied": district.satisfied or 0}
+    return districts
+
+
+def city_months(city) -> dict[int, list[int]]:
+    """{year: how many projects of the published lists of the villages of `city` were
+    verified in each month of it, January first} for every year with a published list there,
+    oldest first: the city page's year switcher and its chart of this year against last
+    (`verified_by_month` for every year at once). One query."""
+    sums = (
+        city_rows(city)
+        .published()
+        .values("year")
+        .annotate(**{name: Sum(name) for name in VERIFIED_MONTHS})
+        .order_by("year")
+    )
+    return {row["year"]: [row[name] for name in VERIFIED_MONTHS] for row in sums}
+
+
+def _district_sums(city, year: int, today: datetime.date) -> list:
+    """The districts of `city` with `village_count`, `summary`, ON_TIME and their reviews'
+    counts (see `city_districts`). One query, in SQL like `VillageYearQuerySet.by_township`,
+    and for the same reason."""
+    district, township, village, figures = (
+        m._meta.db_table for m in (District, Township, Village, VillageYear)
+    )
+    pledge_list, review = PledgeList._meta.db_table, AnnualReview._meta.db_table
+    overdue, params = _overdue_sql("f", today)
+    sums = [
+        f"SUM(CASE WHEN f.is_published THEN f.{name} ELSE 0 END) AS {name}"
+        for name in PROJECT_FIGURES
+        if name != "overdue_count"
+    ]
+    sums.append(f"SUM(CASE WHEN f.is_published THEN {overdue} ELSE 0 END) AS overdue_count")
+    sums += [f"COALESCE(SUM(f.{name}), 0) AS {name}" for name in (*SUGGESTION_FIGURES, ON_TIME)]
+    districts = list(
+        District.objects.raw(
+            f"SELECT d.id, d.city_id, d.code, d.name, COUNT(v.id) AS village_count,"
+            f" SUM(CASE WHEN f.is_published THEN 1 ELSE 0 END) AS list_count,"
+            f" {', '.join(sums)}, COUNT(r.id) AS reviewed,"
+            f" SUM(CASE WHEN r.satisfaction_rate >= %s THEN 1 ELSE 0 END) AS satisfied"
+            f" FROM {district} d LEFT JOIN {township} t ON t.district_id = d.id"
+            f" LEFT JOIN {village} v ON v.township_id = t.id"
+            f" LEFT JOIN {figures} f ON f.village_id = v.id AND f.year = %s"
+            # a village's one list of the year, and its one review (no row is counted twice)
+            f" LEFT JOIN {pledge_list} l ON l.village_id = v.id AND l.year = %s"
+            f" LEFT JOIN {review} r ON r.pledge_list_id = l.id AND r.status = %s"
+            f" WHERE d.city_id = %s GROUP BY d.id, d.city_id, d.code, d.name ORDER BY d.code",
+            [
+                *params,
+                settings.RANKING_THRESHOLD,
+                year,
+                year,
+                AnnualReview.Status.PUBLISHED,
+                city.pk,
+            ],
+        )
+    )
+    for place in districts:
+        place.summary = {
+            "village_count": place.village_count,
+            "list_count": place.list_count or 0,
+            **{name: getattr(place, name) or 0 for name in (*PROJECT_FIGURES, *SUGGESTION_FIGURES)},
+        }
+        for name in (*SUGGESTION_FIGURES, ON_TIME):  # what open_data.figures sums, and more
+            setattr(place, name, getattr(place, name) or 0)
+    return districts

@@ -34,6 +34,7 @@ COUNTED_FIELDS = {
         "pledge_list": BOTH,
         "status": BOTH,
         "planned_finish": {PROJECTS},
+        "verified_at": {PROJECTS},
         "category": {OUTCOMES},
         "target_quantity": {OUTCOMES},
         "unit": {OUTCOMES},

@@ -7,11 +7,12 @@ from collections import defaultdict
 
 import tablib
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.instance_loaders import BaseInstanceLoader
 from simple_history.utils import bulk_create_with_history
 
-from pledges.models import PledgeList, Prohibition, Project
+from pledges.models import DecisionRecord, PledgeList, Prohibition, Project
 from villages.models import District, Township, Village
 
 from .reading import FORMULAS, HEADER, KINDS, PROHIBITION, PROJECT, ROW, fold, is_blank
@@ -233,7 +234,10 @@ class _Context:
         return found
 
     def save_new_lists(self, *, user, reason: str) -> None:
-        """Create the new lists (with their history) before the items that point at them."""
+        """Create the new lists (with their history) before the items that point at them.
+        A list of a past year comes without its 4+2 meetings (a township migrating old
+        years): it is marked as imported without a record, which lets it be submitted;
+        a list of this year or a later one still needs its meetings recorded."""
         unsaved = [pledge_list for pledge_list in self.new_lists.values() if pledge_list.pk is None]
         if unsaved:
             bulk_create_with_history(
@@ -243,6 +247,20 @@ class _Context:
                 default_user=user,
                 default_change_reason=reason,
             )
+            this_year = timezone.localdate().year
+            past = [
+                DecisionRecord(pledge_list_id=pledge_list.pk, imported_without_record=True)
+                for pledge_list in unsaved
+                if pledge_list.year < this_year
+            ]
+            if past:
+                bulk_create_with_history(
+                    past,
+                    DecisionRecord,
+                    batch_size=1000,
+                    default_user=user,
+                    default_change_reason=reason,
+                )
 
 
 class _ContextLoader(BaseInstanceLoader):

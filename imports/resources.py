@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from pledges.models import PledgeList, Prohibition, Project
+from pledges.models import DecisionMeeting, PledgeList, Prohibition, Project
 from pledges.signals import written_in_bulk
 from suggestions.models import Suggestion
 
@@ -463,6 +463,115 @@ class PledgeItemResource(resources.Resource):
 
 
 # --- Export-only resources ------------------------------------------------------------------
+
+DECISION_SHEET = "四议两公开"
+DECISION_STEP_HEADERS = ["日期", "地点", "主持人", "应到", "实到", "结果"]
+
+
+class DecisionRecordResource(resources.Resource):
+    """The lists' 4+2 records, one row per list: each meeting's date, place, chair, members
+    entitled and present and outcome, then the deciding meeting's kind and votes, and a note
+    for a list imported without a record (无四议两公开记录（导入）)."""
+
+    def headers(self) -> list[str]:
+        steps = [
+            f"{step.label}{header}"
+            for step in DecisionMeeting.Step
+            for header in DECISION_STEP_HEADERS
+        ]
+        tail = ["决议会议类型", "赞成", "反对", "弃权", "备注"]
+        return [HEADER["village_code"], HEADER["village_name"], HEADER["year"], *steps, *tail]
+
+    def export(self, queryset=None, **kwargs) -> tablib.Dataset:
+        """`queryset`: PledgeLists. Two queries (lists with their records, meetings)."""
+        lists = list(
+            queryset.select_related("village", "decision").order_by("village__code", "year")
+        )
+        meetings = defaultdict(dict)
+        for meeting in DecisionMeeting.objects.filter(
+            record__pledge_list__in=[pl.pk for pl in lists]
+        ).select_related("record"):
+            meetings[meeting.record.pledge_list_id][meeting.step] = meeting
+        dataset = tablib.Dataset(headers=self.headers())
+        for pledge_list in lists:
+            dataset.append(self._row(pledge_list, meetings[pledge_list.pk]))
+        return dataset
+
+    def _row(self, pledge_list, by_step: dict) -> list:
+        row = [pledge_list.village.code, pledge_list.village.name, pledge_list.year]
+        for step in DecisionMeeting.Step:
+            meeting = by_step.get(step)
+            row += (
+                [
+                    meeting.date,
+                    meeting.place,
+                    meeting.chaired_by,
+                    meeting.entitled,
+                    meeting.present,
+                    meeting.outcome,
+                ]
+                if meeting
+                else [""] * len(DECISION_STEP_HEADERS)
+            )
+        deciding = by_step.get(DecisionMeeting.Step.DECIDE)
+        if deciding:
+            row += [
+                str(deciding.get_kind_display()),
+                deciding.votes_for,
+                deciding.votes_against,
+                deciding.votes_abstain,
+            ]
+        else:
+            row += [""] * 4
+        record = getattr(pledge_list, "decision", None)
+        imported = record is not None and record.imported_without_record and not by_step
+        row.append("无四议两公开记录（导入）" if imported else "")
+        return row
+
+
+CANDIDATE_SHEET = "候选事项"
+
+
+class CandidateResource(resources.Resource):
+    """The candidate pool the lists were chosen from: one row per candidate, with how many
+    residents asked for it, what it became on the list, or why it was not chosen. Its title
+    column is not called 名称: the import would take this sheet for a second list."""
+
+    HEADERS = [
+        HEADER["village_code"],
+        HEADER["village_name"],
+        HEADER["year"],
+        "类型",
+        "候选事项",
+        "类别",
+        "来源",
+        "提出人数",
+        "状态",
+        "列入清单序号",
+        "未列入原因",
+    ]
+
+    def export(self, queryset=None, **kwargs) -> tablib.Dataset:
+        """`queryset`: `Candidate.objects.for_export(...)`. One query."""
+        dataset = tablib.Dataset(headers=self.HEADERS)
+        for candidate in queryset:
+            item = candidate.chosen_as
+            dataset.append(
+                [
+                    candidate.village.code,
+                    candidate.village.name,
+                    candidate.year,
+                    str(candidate.get_kind_display()),
+                    candidate.title,
+                    str(candidate.get_category_display()),
+                    str(candidate.get_source_display()),
+                    candidate.asked_count,
+                    str(candidate.get_status_display()),
+                    item.number if item else "",
+                    candidate.reason,
+                ]
+            )
+        return dataset
 
 
 class ProgressResource(resources.ModelResource):

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lib.forms import status_for
 from lib.spreadsheets import download
 from lib.years import year_param
-from villages.access import get_township_for_user
+from ops.media import file_response
+from villages.access import get_for_user, get_township_for_user
 
 from . import services
 from .access import get_export_scope_for_user, get_import_job_for_user
@@ -123,7 +124,16 @@ def export(request, code: str, what: str):
     year = year_param(request)
     place, villages, private = get_export_scope_for_user(request, code, what)
     title = f"{place.name} {year}"
-    content = export_bytes(what, villages=villages, year=year, title=title, private=private)
+    # The candidate pool goes with the lists, for those who may read it (not reviewers).
+    pool_villages = villages.in_scope_of(request.user, reviewers=False) if what == "lists" else None
+    content = export_bytes(
+        what,
+        villages=villages,
+        year=year,
+        title=title,
+        private=private,
+        pool_villages=pool_villages,
+    )
     if what == "suggestions":  # residents' texts, and names and phones when `private`
         services.suggestions_export_recorded(
             request, place=place, villages=villages, year=year, personal=private
@@ -142,3 +152,14 @@ def export_links(place, year: int) -> list[tuple[str, str]]:
         (labels[what], f"{reverse('imports:export', args=[place.code, what])}?year={year}")
         for what in EXPORTS
     ]
+
+
+@login_required
+@require_GET
+def import_file(request, name: str):
+    """MEDIA_URL/imports/...: an uploaded Excel file, for the cadres who may import into its
+    township (see ops/media.py)."""
+    name = f"imports/{name}"
+    queryset = ImportJob.objects.select_related("township__district")
+    get_for_user(request, queryset, "imports.import_pledge_lists", file=name)
+    return file_response(name)

@@ -56,11 +56,17 @@ def _write_sheet(sheet, headers: list[str], rows, *, formatted_rows: int = 0) ->
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def workbook_bytes(title: str, dataset: tablib.Dataset) -> bytes:
+def workbook_bytes(title: str, dataset: tablib.Dataset, more: tuple = ()) -> bytes:
+    """`dataset` on the first sheet (the one an import reads back), then each (title,
+    dataset) of `more` on a sheet of its own."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title(title)
     _write_sheet(sheet, list(dataset.headers), dataset)
+    for more_title, more_dataset in more:
+        _write_sheet(
+            workbook.create_sheet(sheet_title(more_title)), list(more_dataset.headers), more_dataset
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -9,9 +9,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lib.forms import TOO_LONG, DateInput, limit_texts, text_problem
-from lib.photos import PhotosField
+from lib.photos import PhotosField, validate_photo
 
-from .models import ChangeRequest, Escalation, PledgeList, Prohibition, Project
+from .models import (
+    ChangeRequest,
+    DecisionMeeting,
+    Escalation,
+    PledgeList,
+    Prohibition,
+    Project,
+)
 
 # Notes, reasons, descriptions and answers: about a page of typing. Titles and names keep
 # their column's length.
@@ -373,4 +380,84 @@ class AnswerEscalationForm(PledgeForm, forms.Form):
         data = super().clean()
         if data.get("action") == "answer" and not data.get("answer", "").strip():
             self.add_error("answer", _("Write the answer."))
+        return data
+
+
+class DecisionMeetingForm(PledgeForm, forms.ModelForm):
+    """One meeting of the 4+2 procedure. The deciding meeting also asks its kind, the votes
+    on the whole list and the signed minutes (required once, kept when not sent again). The
+    counts are checked against each other here; whether the quorum and the majority were
+    reached is the record's to say (a failed vote is recorded as it happened)."""
+
+    minutes = forms.FileField(
+        label=_("Photo or scan of the signed minutes"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
+        ),
+    )
+
+    class Meta:
+        model = DecisionMeeting
+        fields = [
+            "date",
+            "place",
+            "chaired_by",
+            "kind",
+            "entitled",
+            "present",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+            "outcome",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "kind": forms.RadioSelect,
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+            "entitled": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+            "present": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+            "votes_for": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "votes_against": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "votes_abstain": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+        }
+        help_texts = {"outcome": _("What the meeting agreed, in a sentence or two.")}
+
+    def __init__(self, *args, step: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.step = step
+        if step != DecisionMeeting.Step.DECIDE:
+            for name in ("kind", "votes_for", "votes_against", "votes_abstain", "minutes"):
+                del self.fields[name]
+            return
+        self.fields["kind"].required = True
+        self.fields["kind"].choices = DecisionMeeting.Kind.choices
+        for name in ("votes_for", "votes_against", "votes_abstain"):
+            self.fields[name].required = True
+        self.fields["minutes"].required = not self.instance.image
+
+    def clean_minutes(self):
+        upload = self.cleaned_data.get("minutes")
+        if upload:
+            validate_photo(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        entitled, present = data.get("entitled"), data.get("present")
+        if entitled is not None and entitled < 1:
+            self.add_error("entitled", _("Give how many were entitled to attend (at least 1)."))
+        elif entitled is not None and present is not None and present > entitled:
+            self.add_error(
+                "present",
+                _("%(present)s present is more than the %(entitled)s entitled to attend.")
+                % {"present": present, "entitled": entitled},
+            )
+        votes = [data.get(name) for name in ("votes_for", "votes_against", "votes_abstain")]
+        if present is not None and None not in votes and sum(votes) > present:
+            self.add_error(
+                "votes_for",
+                _("The votes add up to %(votes)s, more than the %(present)s present.")
+                % {"votes": sum(votes), "present": present},
+            )
         return data

@@ -8,6 +8,7 @@ on the models; these predicates answer only "is this person allowed here".
 import rules
 
 from villages.rules import (
+    is_city_admin_of,
     is_district_admin_of,
     is_reviewer_of,
     is_township_cadre_of,
@@ -58,6 +59,11 @@ def is_district_admin(user, obj) -> bool:
 
 
 @rules.predicate
+def is_city_admin(user, obj) -> bool:
+    return is_city_admin_of(user, _as_village(obj))
+
+
+@rules.predicate
 def is_reviewer(user, obj) -> bool:
     return is_reviewer_of(user, _as_village(obj))
 
@@ -70,15 +76,22 @@ def escalation_at_township(user, escalation) -> bool:
 oversees = is_cadre | is_district_admin
 works_here = is_committee | is_cadre
 
-# Reading: everyone with a role in the place (the public sees published lists on the board).
-rules.add_perm("pledges.view_pledge_list", oversees | is_committee | is_reviewer)
+# Reading: everyone with a role in the place (the public sees published lists on the board),
+# and the city administrator, who reads everything in the city's districts (its 4+2 record
+# too) and writes nothing: `is_city_admin` is in no rule below that changes anything.
+rules.add_perm("pledges.view_pledge_list", oversees | is_committee | is_reviewer | is_city_admin)
 # Drafting: the village committee, or a township cadre on its behalf, while editable.
 rules.add_perm("pledges.change_pledge_list", works_here & list_is_editable)
 rules.add_perm("pledges.submit_pledge_list", works_here & list_is_editable)
+# The 4+2 record: the committee writes what its meetings decided; the township reads it.
+rules.add_perm("pledges.record_decision", is_committee & list_is_editable)
 # Reviewing, returning, approving, publishing: the township.
 rules.add_perm("pledges.review_pledge_list", is_cadre)
 # Opening a year for every village of a district.
 rules.add_perm("pledges.open_year", is_district_admin_of)
+# A progress update's photos (obj: the ProgressUpdate): everyone once its list is published
+# (the board shows them), else the village's committee, its township and district.
+rules.add_perm("pledges.view_progress", list_is_published | oversees | is_committee | is_city_admin)
 # Fulfilling a published list.
 rules.add_perm("pledges.add_progress", is_committee & list_is_published)
 rules.add_perm("pledges.complete_project", is_committee & list_is_published)

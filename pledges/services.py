@@ -20,6 +20,8 @@ from villages.models import District, Village
 
 from .models import (
     ChangeRequest,
+    DecisionMeeting,
+    DecisionRecord,
     Escalation,
     OpenYearJob,
     Photo,
@@ -397,6 +399,27 @@ def _save_item_comments(pledge_list, item_comments, by) -> None:
             project.review_comment = comment
             project._history_user = by
             project.save(update_fields=["review_comment", "modified"])
+
+
+@transaction.atomic
+def decision_meeting_record(*, pledge_list: PledgeList, form, by) -> DecisionMeeting:
+    """Save one meeting of the list's 4+2 record (creating the record on the first), with the
+    signed minutes when sent. The list is locked and checked again: a list submitted in the
+    meantime keeps the record it was submitted with."""
+    locked = PledgeList.objects.select_for_update().get(pk=pledge_list.pk)
+    if not locked.is_editable:
+        raise ValidationError(
+            _("The list was submitted meanwhile; its record can no longer change.")
+        )
+    record, _created = DecisionRecord.objects.get_or_create(pledge_list=locked)
+    meeting = form.save(commit=False)
+    meeting.record = record
+    meeting.recorded_by = by
+    if upload := form.cleaned_data.get("minutes"):
+        meeting.store_minutes(upload)
+    meeting._history_user = by
+    meeting.save()
+    return meeting
 
 
 @transaction.atomic

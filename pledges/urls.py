@@ -19,6 +19,12 @@ urlpatterns = [
         views.pledge_list_carry_over,
         name="pledge_list_carry_over",
     ),
+    path("pledges/lists/<int:pk>/decision/", views.decision_record, name="decision_record"),
+    path(
+        "pledges/lists/<int:pk>/decision/<str:step>/",
+        views.decision_meeting,
+        name="decision_meeting",
+    ),
     path("pledges/lists/<int:pk>/review/", views.pledge_list_review, name="pledge_list_review"),
     path("pledges/lists/<int:pk>/publish/", views.pledge_list_publish, name="pledge_list_publish"),
     path("pledges/projects/<int:pk>/", views.project_detail, name="project_detail"),

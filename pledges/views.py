@@ -5,6 +5,7 @@ access.py; every write that spans models through services.py."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,14 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lib.forms import bound, confirmed, status_for
 from lib.year_nav import year_nav
 from lib.years import year_param
+from ops.media import file_response
 from villages.access import get_district_for_user, get_township_for_user, get_village_for_user
 
 from . import services, work
 from .access import (
     get_change_request_for_user,
+    get_decision_meeting_for_minutes,
     get_escalation_for_user,
     get_open_year_job_for_user,
     get_pledge_list_for_user,
+    get_progress_update_for_photo,
     get_project_for_user,
 )
 from .forms import (
@@ -30,6 +34,7 @@ from .forms import (
     ChangeRequestForm,
     CompleteForm,
     DecideChangeForm,
+    DecisionMeetingForm,
     EscalationForm,
     ProgressForm,
     ReviewForm,
@@ -37,7 +42,16 @@ from .forms import (
     prohibition_formset,
     project_formset,
 )
-from .models import PROJECT_STATES, UNITS, OpenYearJob, PledgeList, Project
+from .models import (
+    PROJECT_STATES,
+    UNITS,
+    DecisionMeeting,
+    DecisionRecord,
+    Escalation,
+    OpenYearJob,
+    PledgeList,
+    Project,
+)
 from .timeline import pledge_list_timeline, project_timeline
 
 
@@ -143,6 +157,7 @@ def pledge_list_detail(request, pk: int):
         "can_verify": may("pledges.verify_project", pledge_list),
         "can_see_suggestions": may("suggestions.view_suggestion", pledge_list.village),
         "year_links": _village_years(pledge_list),
+        "decision": pledge_list.decision_record(),
         "history": pledge_list_timeline(pledge_list),
     }
     return render(request, "pledges/pledge_list_detail.html", context)
@@ -234,6 +249,47 @@ def _submit(request, pledge_list: PledgeList):
 
 
 @login_required
+@require_GET
+def decision_record(request, pk: int):
+    """The list's 4+2 record: the four meetings, what is missing or failed; the committee
+    records each meeting from here, the township reads it."""
+    pledge_list = get_pledge_list_for_user(request, pk)
+    record = pledge_list.decision_record()
+    context = {
+        "pledge_list": pledge_list,
+        "decision": record,
+        "rows": record.rows() if record else [(step, None) for step in DecisionMeeting.Step],
+        "problems": DecisionRecord.problems_of(record),
+        "can_record": request.user.has_perm("pledges.record_decision", pledge_list),
+    }
+    return render(request, "pledges/decision_record.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_meeting(request, pk: int, step: str):
+    """Record (or correct) one meeting of the 4+2 procedure while the list is a draft."""
+    pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.record_decision")
+    if step not in DecisionMeeting.Step.values:
+        raise Http404
+    meeting = DecisionMeeting.objects.filter(record__pledge_list=pledge_list, step=step).first()
+    meeting = meeting or DecisionMeeting(step=step)
+    form = DecisionMeetingForm(*bound(request, files=True), instance=meeting, step=step)
+    if form.is_valid():
+        try:
+            services.decision_meeting_record(pledge_list=pledge_list, form=form, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Meeting recorded."))
+        return redirect("pledges:decision_record", pk=pk)
+    context = {"pledge_list": pledge_list, "form": form, "meeting": meeting}
+    return render(
+        request, "pledges/decision_meeting_form.html", context, status=status_for(request)
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def pledge_list_review(request, pk: int):
     pledge_list = get_pledge_list_for_user(request, pk, perm="pledges.review_pledge_list")
@@ -251,6 +307,7 @@ def pledge_list_review(request, pk: int):
         return redirect("pledges:pledge_list_detail", pk=pk)
     context = {"pledge_list": pledge_list, "projects": projects, "form": form}
     context["prohibitions"] = pledge_list.prohibitions.all()
+    context["decision"] = pledge_list.decision_record()
     return render(request, "pledges/pledge_list_review.html", context, status=status_for(request))
 
 
@@ -279,6 +336,12 @@ def project_detail(request, pk: int):
         "can_request_change": may("pledges.request_change", project),
         "can_decide_change": may("pledges.decide_change", project),
         "can_escalate": may("pledges.raise_escalation", project),
+        # The levels of open problems this person answers (none for who only reads).
+        "answers_levels": [
+            level
+            for level in Escalation.Level.values
+            if may("pledges.answer_escalation", Escalation(project=project, level=level))
+        ],
     }
     return render(request, "pledges/project_detail.html", context)
 
@@ -388,3 +451,20 @@ def escalation_answer(request, pk: int):
         return redirect(escalation.project or escalation.village.township.get_absolute_url())
     context = {"escalation": escalation, "form": form}
     return render(request, "pledges/escalation_answer.html", context, status=status_for(request))
+
+
+@require_GET
+def progress_photo_file(request, name: str):
+    """MEDIA_URL/progress/...: a progress photo or its thumbnail (see ops/media.py)."""
+    name = f"progress/{name}"
+    update = get_progress_update_for_photo(request, name)
+    return file_response(name, public=update.project.pledge_list.is_public)
+
+
+@require_GET
+def minutes_file(request, name: str):
+    """MEDIA_URL/minutes/...: the signed minutes of a 4+2 meeting, or their thumbnail, for
+    those who may read the list (see ops/media.py)."""
+    name = f"minutes/{name}"
+    get_decision_meeting_for_minutes(request, name)
+    return file_response(name)

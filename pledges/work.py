@@ -10,6 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,14 @@ from django.utils.translation import gettext as _
 from lib.work import WorkItem, capped
 from villages.models import District, Township, Village
 
-from .models import ChangeRequest, Escalation, OpenYearJob, PledgeList, Project
+from .models import (
+    ChangeRequest,
+    DecisionMeeting,
+    Escalation,
+    OpenYearJob,
+    PledgeList,
+    Project,
+)
 
 REPORT_EVERY_DAYS = 30  # 一月一汇报: a monthly progress report on every open project
 FINISH_SOON_DAYS = 7  # a planned finish this close comes before routine reports
@@ -78,12 +86,41 @@ def _project_line(project: Project, today: datetime.date) -> WorkItem | None:
     return None
 
 
+def _decision_line(pledge_list: PledgeList) -> WorkItem | None:
+    """Once a draft has projects, its 4+2 meetings are due before it can be submitted (not
+    for a list imported without a record; a returned list was submitted with its record)."""
+    steps = len(DecisionMeeting.Step)
+    if (
+        pledge_list.status != PledgeList.Status.DRAFT
+        or not pledge_list.project_total
+        or pledge_list.meeting_count >= steps
+        or pledge_list.imported_without_record
+    ):
+        return None
+    return WorkItem(
+        kind="decision",
+        title=_("Record the 4+2 meetings before submitting the %(year)s list")
+        % {"year": pledge_list.year},
+        url=reverse("pledges:decision_record", args=[pledge_list.pk]),
+        detail=_("%(done)s of %(steps)s meetings recorded")
+        % {"done": pledge_list.meeting_count, "steps": steps},
+        due=datetime.date(pledge_list.year, 1, 31),
+    )
+
+
 def village_work(village: Village, today: datetime.date) -> list[WorkItem]:
-    """The committee's lists to draft or resubmit and projects due for a report. Two queries."""
+    """The committee's lists to draft or resubmit (and their 4+2 meetings to record) and
+    projects due for a report. Two queries."""
     lists = PledgeList.objects.filter(
         village=village, status__in=[PledgeList.Status.DRAFT, PledgeList.Status.RETURNED]
-    ).annotate(commented_count=Count("projects", filter=~Q(projects__review_comment="")))
+    ).annotate(
+        commented_count=Count("projects", filter=~Q(projects__review_comment=""), distinct=True),
+        project_total=Count("projects", distinct=True),
+        meeting_count=Count("decision__meetings", distinct=True),
+        imported_without_record=Coalesce("decision__imported_without_record", False),
+    )
     items = [_list_line(pledge_list) for pledge_list in lists]
+    items += [line for line in map(_decision_line, lists) if line is not None]
     projects = (
         Project.objects.filter(
             pledge_list__village=village,

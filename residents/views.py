@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit import ratelimits
 from lib.forms import status_for
 from lib.years import year_or_404
+from ops.media import file_response
 from pledges.models import PledgeList, Prohibition, Project
 from villages.access import get_for_user, get_township_for_user
 from villages.models import Village
@@ -246,3 +249,21 @@ def report_detail(request, pk: int):
         template="residents/report_detail.html",
         figures={},
     )
+
+
+@login_required
+@require_GET
+def photo_file(request, name: str):
+    """MEDIA_URL/residents/...: the photo of a challenge or a report, or its thumbnail, for
+    whoever may read that challenge or report (see ops/media.py)."""
+    name = f"residents/{name}"
+    for model, perm in (
+        (Challenge, "residents.view_challenge"),
+        (ViolationReport, "residents.view_report"),
+    ):
+        post = model.objects.with_tree().filter(Q(image=name) | Q(thumbnail=name)).first()
+        if post is not None:
+            if not request.user.has_perm(perm, post):
+                raise PermissionDenied
+            return file_response(name)
+    raise Http404

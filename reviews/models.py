@@ -26,6 +26,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from lib.rates import Rate
 from lib.transitions import conditional_move
 from pledges.models import PledgeList, Prohibition, Project
 from villages.models import Membership
@@ -185,6 +186,14 @@ class AnnualReview(models.Model):
     kept_rate = models.DecimalField(
         _("prohibitions kept (%)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
+    # What the rates are made of, shown beside them (lib.rates.Rate): ratings of the projects
+    # satisfied or basically satisfied of the valid ones; prohibitions kept of the valid ones.
+    satisfied_count = models.PositiveIntegerField(_("satisfied ratings"), null=True, blank=True)
+    rated_count = models.PositiveIntegerField(_("valid project ratings"), null=True, blank=True)
+    kept_count = models.PositiveIntegerField(_("prohibitions kept"), null=True, blank=True)
+    kept_rated_count = models.PositiveIntegerField(
+        _("valid prohibition ratings"), null=True, blank=True
+    )
     score = models.DecimalField(
         _("overall score"), max_digits=5, decimal_places=1, null=True, blank=True
     )
@@ -290,6 +299,20 @@ class AnnualReview(models.Model):
         if self.closes_at > now:
             fields["closes_at"] = max(now, self.opens_at + datetime.timedelta(seconds=1))
         return self._move(self.Status.CLOSED, (self.Status.OPEN,), by=by, **fields)
+
+    @property
+    def satisfaction(self) -> Rate:
+        """满意率 with its counts ("—" when none were stored)."""
+        return Rate(self.satisfied_count or 0, self.rated_count or 0)
+
+    @property
+    def kept(self) -> Rate:
+        return Rate(self.kept_count or 0, self.kept_rated_count or 0)
+
+    @property
+    def completion(self) -> Rate:
+        """Projects verified by the year's end of the projects reviewed."""
+        return Rate(self.verified_count or 0, self.project_count or 0)
 
     def publish(self, *, by, announcement: str, summary: dict) -> bool:
         """Make the results public with the figures as computed now (see

@@ -14,6 +14,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from lib.rates import Rate, percent, standing
 from pledges.models import PledgeList, Prohibition, Project
 from residents.models import ViolationReport
 
@@ -51,19 +52,22 @@ RANKING_COLUMNS = [
     ("projects", "民生实事"),
     ("verified", "已销号"),
     ("completion", "完成率(%)"),
+    ("satisfied", "满意(含基本满意)评价数"),
+    ("rated", "有效评价数"),
     ("satisfaction", "满意率(%)"),
+    ("kept_count", "不准事项遵守评价数"),
+    ("kept_rated", "不准事项有效评价数"),
     ("kept", "不准事项遵守率(%)"),
     ("score", "综合得分"),
     ("grade", "等次"),
     ("ballots", "有效票"),
+    ("note", "说明"),
 ]
 
 
 def rate(part: int, whole: int) -> Decimal | None:
-    """A percentage with one decimal place; None when nothing was counted."""
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+    """A percentage with one decimal place; None when nothing was counted (lib.rates)."""
+    return percent(part, whole)
 
 
 def grade_for(score: Decimal | None, ballots: int) -> str:
@@ -120,9 +124,13 @@ class ProjectResult:
         return self.satisfied + self.basically + self.dissatisfied
 
     @property
+    def satisfaction(self) -> Rate:
+        """(满意 + 基本满意) of the valid ballots."""
+        return Rate(self.satisfied + self.basically, self.valid)
+
+    @property
     def rate(self) -> Decimal | None:
-        """(满意 + 基本满意) / valid ballots."""
-        return rate(self.satisfied + self.basically, self.valid)
+        return self.satisfaction.percent
 
     @property
     def status_label(self) -> str:
@@ -147,8 +155,12 @@ class ProhibitionResult:
         return self.kept + self.broken
 
     @property
+    def kept_share(self) -> Rate:
+        return Rate(self.kept, self.valid)
+
+    @property
     def rate(self) -> Decimal | None:
-        return rate(self.kept, self.valid)
+        return self.kept_share.percent
 
 
 @dataclass
@@ -171,14 +183,22 @@ class ReviewResults:
         return self.ballots >= settings.REVIEW_QUORUM
 
     @property
-    def satisfaction_rate(self) -> Decimal | None:
-        """Over every valid project rating of every ballot."""
+    def satisfaction(self) -> Rate:
+        """Over every valid project rating of every ballot: (满意 + 基本满意) of them."""
         good = sum(p.satisfied + p.basically for p in self.projects)
-        return rate(good, sum(p.valid for p in self.projects))
+        return Rate(good, sum(p.valid for p in self.projects))
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        return self.satisfaction.percent
+
+    @property
+    def kept(self) -> Rate:
+        return Rate(sum(p.kept for p in self.prohibitions), sum(p.valid for p in self.prohibitions))
 
     @property
     def kept_rate(self) -> Decimal | None:
-        return rate(sum(p.kept for p in self.prohibitions), sum(p.valid for p in self.prohibitions))
+        return self.kept.percent
 
     @property
     def project_count(self) -> int:
@@ -189,9 +209,13 @@ class ReviewResults:
         return sum(p.is_done for p in self.projects)
 
     @property
-    def completion_rate(self) -> Decimal | None:
+    def completion(self) -> Rate:
         """Projects verified and struck off (销号) by the year's end."""
-        return rate(self.verified_count, self.project_count)
+        return Rate(self.verified_count, self.project_count)
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return self.completion.percent
 
     @property
     def score(self) -> Decimal | None:
@@ -260,7 +284,11 @@ class ReviewResults:
             "verified_count": self.verified_count,
             "completion_rate": self.completion_rate,
             "satisfaction_rate": self.satisfaction_rate,
+            "satisfied_count": self.satisfaction.part,
+            "rated_count": self.satisfaction.whole,
             "kept_rate": self.kept_rate,
+            "kept_count": self.kept.part,
+            "kept_rated_count": self.kept.whole,
             "score": self.score,
             "grade": self.grade,
         }
@@ -384,6 +412,7 @@ def for_pledge_list(pledge_list: PledgeList | None) -> dict | None:
             "title": row["project__title"],
             "valid": row["valid"],
             "rate": rate(row["good"], row["valid"]),
+            "satisfaction": Rate(row["good"], row["valid"]),
         }
         for row in rows
     ]
@@ -399,10 +428,45 @@ class RankingRow:
     village: object
     review: AnnualReview | None
     rank: int | None = None
+    # Published, but fewer ballots than RANKING_MIN_RESULTS: listed, not ranked.
+    too_few: bool = False
+    # Ranked, with a satisfaction under RANKING_THRESHOLD percent.
+    below: bool = False
+
+    @property
+    def satisfaction(self) -> Rate:
+        return self.review.satisfaction if self.review else Rate(0, 0)
+
+    @property
+    def completion(self) -> Rate:
+        return self.review.completion if self.review else Rate(0, 0)
+
+    @property
+    def kept(self) -> Rate:
+        return self.review.kept if self.review else Rate(0, 0)
+
+    @property
+    def ballots(self) -> int:
+        """The ballots behind the results; 0 without a score (nothing was rated)."""
+        review = self.review
+        if review is None or review.score is None:
+            return 0
+        return review.ballot_count or 0
+
+    def note(self) -> str:
+        if self.below:
+            return f"满意率低于{settings.RANKING_THRESHOLD}%"
+        if self.too_few:
+            return f"有效票少于{settings.RANKING_MIN_RESULTS}张，不排名"
+        if self.review is None:
+            return "未公布"
+        return ""
 
     def export_row(self) -> dict:
-        """RANKING_COLUMNS' row: the figures stored when the review was published."""
+        """RANKING_COLUMNS' row: the figures stored when the review was published, each rate
+        with the counts it is made of."""
         review = self.review
+        satisfaction, kept = self.satisfaction, self.kept
         return {
             "rank": self.rank,
             "code": self.village.code,
@@ -411,18 +475,55 @@ class RankingRow:
             "projects": review.project_count if review else None,
             "verified": review.verified_count if review else None,
             "completion": _number(review.completion_rate) if review else None,
+            "satisfied": satisfaction.part if satisfaction.whole else None,
+            "rated": satisfaction.whole if satisfaction.whole else None,
             "satisfaction": _number(review.satisfaction_rate) if review else None,
+            "kept_count": kept.part if kept.whole else None,
+            "kept_rated": kept.whole if kept.whole else None,
             "kept": _number(review.kept_rate) if review else None,
             "score": _number(review.score) if review else None,
             "grade": review.get_grade_display() if review and review.grade else "",
             "ballots": review.ballot_count if review else None,
+            "note": self.note(),
         }
 
 
-def ranking(villages, year: int) -> list[RankingRow]:
+@dataclass
+class Ranking:
+    """A comparison of villages (亮晒评) that cannot mislead: `ranked` are the villages with
+    enough ballots (RANKING_MIN_RESULTS) by score, equal scores sharing a rank; `below` are
+    those of them whose satisfaction is under RANKING_THRESHOLD percent, worst first, shown
+    before the ranking; `too_few` published with fewer ballots, listed, not ranked;
+    `not_published` have no published review of the year."""
+
+    ranked: list[RankingRow]
+    below: list[RankingRow]
+    too_few: list[RankingRow]
+    not_published: list[RankingRow]
+    min_ballots: int
+    threshold: Decimal
+
+    @property
+    def rows(self) -> list[RankingRow]:
+        """Every village once: the ranked, then the too few, then the unpublished."""
+        return self.ranked + self.too_few + self.not_published
+
+    @property
+    def reviewed(self) -> int:
+        return len(self.ranked) + len(self.too_few)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def ranking(villages, year: int) -> Ranking:
     """Villages (a queryset: a township's or a district's) ranked by the overall score of
-    their published review of `year`, then satisfaction and completion; villages without a
-    published review come last. Two queries: the stored figures make it cheap at any size."""
+    their published review of `year`, then satisfaction and completion (lib.rates.standing:
+    enough ballots to be ranked, who falls below the threshold). Two queries: the stored
+    figures make it cheap at any size."""
     reviews = {
         review.pledge_list.village_id: review
         for review in AnnualReview.objects.published()
@@ -434,25 +535,35 @@ def ranking(villages, year: int) -> list[RankingRow]:
         RankingRow(village, reviews.get(village.pk))
         for village in villages.select_related("township")
     ]
-
-    def order(row: RankingRow):
-        review = row.review
-        if review is None:
-            return (1, 0, 0, 0, row.village.code)
-        return (
-            0,
-            -(review.score if review.score is not None else Decimal(-1)),
-            -(review.satisfaction_rate or 0),
-            -(review.completion_rate or 0),
+    published = [row for row in rows if row.review is not None]
+    not_published = sorted(
+        (row for row in rows if row.review is None), key=lambda row: row.village.code
+    )
+    # Equal scores share a rank; among them, the better satisfaction and completion first.
+    published.sort(
+        key=lambda row: (
+            -(row.review.satisfaction_rate or 0),
+            -(row.review.completion_rate or 0),
             row.village.code,
         )
-
-    rows.sort(key=order)
-    previous, rank = None, 0
-    for position, row in enumerate(rows, 1):
-        if row.review is None or row.review.score is None:
-            continue
-        if row.review.score != previous:  # equal scores share a rank (1, 2, 2, 4)
-            rank, previous = position, row.review.score
-        row.rank = rank
-    return rows
+    )
+    result = standing(
+        published,
+        rate=lambda row: row.satisfaction,
+        count=lambda row: row.ballots,
+        order=lambda row: -row.review.score,
+    )
+    for placed in result.ranked:
+        placed.row.rank = placed.place
+    for placed in result.below:
+        placed.row.below = True
+    for placed in result.too_few:
+        placed.row.too_few = True
+    return Ranking(
+        ranked=[placed.row for placed in result.ranked],
+        below=[placed.row for placed in result.below],
+        too_few=[placed.row for placed in result.too_few],
+        not_published=not_published,
+        min_ballots=result.min_whole,
+        threshold=result.threshold,
+    )

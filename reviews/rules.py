@@ -12,6 +12,7 @@ import rules
 
 from pledges.models import PledgeList
 from villages.rules import (
+    is_city_admin_of,
     is_district_admin_of,
     is_reviewer_of,
     is_township_cadre_of,
@@ -42,6 +43,11 @@ def is_district_admin(user, obj) -> bool:
 
 
 @rules.predicate
+def is_city_admin(user, obj) -> bool:
+    return is_city_admin_of(user, _village(obj))
+
+
+@rules.predicate
 def is_committee(user, obj) -> bool:
     return is_village_committee_of(user, _village(obj))
 
@@ -57,16 +63,18 @@ def list_is_published(user, obj) -> bool:
 
 
 oversees = is_cadre | is_district_admin
+# The city administrator reads what the district reads and manages nothing.
+reads = oversees | is_city_admin
 
 # Opening a review: the township, for a published list of one of its villages.
 rules.add_perm("reviews.add_review", is_cadre & list_is_published)
 # Its page, turnout and (once voting is over) results: the township, the district, and the
 # committee whose list is reviewed. Never who voted what: nobody can see that.
-rules.add_perm("reviews.view_review", oversees | is_committee)
+rules.add_perm("reviews.view_review", reads | is_committee)
 # How to vote and when (no figures): the village's reviewers with an account, and whoever
 # may see the review's page.
-rules.add_perm("reviews.see_voting_guide", is_reviewer | oversees | is_committee)
+rules.add_perm("reviews.see_voting_guide", is_reviewer | reads | is_committee)
 # Names and phones of the reviewers, and whether each has voted: the township and district.
-rules.add_perm("reviews.view_invitations", oversees)
+rules.add_perm("reviews.view_invitations", reads)
 # Window, invitations, slips, paper ballots, open, close, publish: the township.
 rules.add_perm("reviews.manage_review", is_cadre)

@@ -431,6 +431,7 @@ def report(request, code: str, year: int):
             "review": review,
             "village": village,
             "results": results.compute(review),
+            "decision": review.pledge_list.decision_record(),
             "board_url": board_url,
             "qr_svg": qr_svg(board_url),
         },

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Meeting, Suggestion
+from .models import Candidate, Meeting, Suggestion
 
 
 @admin.register(Meeting)
@@ -23,3 +23,14 @@ class SuggestionAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["meeting", "escalation", "replied_by"]
     filter_horizontal = ["projects"]
     readonly_fields = ["receipt_code"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "village", "year", "kind", "status"]
+    list_filter = ["status", "kind", "year"]
+    list_select_related = ["village"]
+    search_fields = ["title", "village__name", "village__code"]
+    autocomplete_fields = ["village"]
+    raw_id_fields = ["meeting", "project", "prohibition", "created_by"]
+    filter_horizontal = ["suggestions"]

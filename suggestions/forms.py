@@ -6,7 +6,7 @@ from lib.contacts import ContactField, PhoneField
 from lib.forms import DateInput, LongText, ReadableTexts, RobotTrap, limit_texts
 from pledges.models import Project
 
-from .models import Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
+from .models import Candidate, Meeting, ReplyTemplate, Suggestion, normalise_receipt_code
 
 
 class PublicSuggestionForm(RobotTrap):
@@ -208,3 +208,65 @@ class BulkAnswerForm(forms.Form):
         if not reply:
             raise ValidationError(_("Write the public reply."))
         return reply
+
+
+class CandidateForm(forms.ModelForm):
+    """A candidate for the pool: from a group of suggestions (their ids come hidden, with the
+    group's representative text as the title to edit), from a meeting, or typed in."""
+
+    suggestions = forms.ModelMultipleChoiceField(
+        queryset=Suggestion.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+
+    class Meta:
+        model = Candidate
+        fields = ["kind", "title", "category", "description", "meeting", "meeting_count"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "meeting_count": _("How many residents asked for it at the meeting (from the minutes).")
+        }
+
+    def __init__(self, *args, village, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_texts(self, default=1000)
+        self.fields["suggestions"].queryset = Suggestion.objects.for_pool(village, year)
+        self.fields["meeting"].queryset = village.meetings.all()
+        self.fields["meeting"].label_from_instance = lambda m: (
+            f"{m.date:%Y-%m-%d} {m.get_kind_display()}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("meeting_count") and not data.get("meeting"):
+            self.add_error("meeting", _("Name the meeting where residents asked for it."))
+        return data
+
+
+class PoolDecisionForm(forms.Form):
+    """Ticked candidates of the pool: chosen into the draft list, or not this year with a
+    reason."""
+
+    ACTIONS = [("choose", _("Choose into the list")), ("decline", _("Not this year"))]
+    candidates = forms.ModelMultipleChoiceField(
+        label=_("Candidates"),
+        queryset=Candidate.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one candidate.")},
+    )
+    action = forms.ChoiceField(choices=ACTIONS)
+    reason = LongText(
+        label=_("Why not this year"),
+        max_length=200,
+        required=False,
+        help_text=_("Shown to the township, and on the public board once the list is published."),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidates"].queryset = candidates
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "decline" and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why it is not chosen this year."))
+        return data

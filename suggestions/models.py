@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pledges.models import Category, Escalation, Project
+from pledges.models import Category, Escalation, Prohibition, Project
 from villages.models import Township, Village, visible_in_scope
 
 User = settings.AUTH_USER_MODEL
@@ -97,6 +97,18 @@ class SuggestionQuerySet(models.QuerySet):
     def visible_to_public(self):
         return self.filter(is_hidden=False)
 
+    def for_pool(self, village, year: int):
+        """What may still go into the village's candidate pool for `year`'s list: its
+        suggestions of that year and the year before (collected ahead of the list, 民意征集)
+        that wait for an answer and are in no candidate yet; oldest first. A text hidden by
+        moderation is left out, as from `for_grouping`: it never becomes a candidate's title,
+        which the public reads once the list is published."""
+        return (
+            self.filter(village=village, year__in=[year - 1, year], status__in=Suggestion.OPEN)
+            .filter(candidates__isnull=True, is_hidden=False)
+            .order_by("received", "pk")
+        )
+
     def for_export(self, *, villages, year: int):
         """The rows of a suggestions export: `villages` (a queryset already cut to the user's
         scope) for `year`, by village, oldest first."""
@@ -104,6 +116,16 @@ class SuggestionQuerySet(models.QuerySet):
             self.filter(village__in=villages, year=year)
             .select_related("village")
             .order_by("village__code", "received", "pk")
+        )
+
+    def for_grouping(self, village, year: int):
+        """`(pk, text)` of the village's suggestions of `year`, oldest first: what
+        `suggestions.grouping.group_suggestions` reads, in one query. A text hidden by
+        moderation is left out, so it never stands for a group."""
+        return (
+            self.filter(village=village, year=year, is_hidden=False)
+            .order_by("received", "pk")
+            .values_list("pk", "text")
         )
 
     def answered_in_public(self):
@@ -332,3 +354,188 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CandidateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The committee, its township and district; never reviewers (the pool holds
+        residents' suggestions before the village has answered them)."""
+        return visible_in_scope(self, user, "village", reviewers=False)
+
+    def of(self, village, year: int):
+        return self.filter(village=village, year=year)
+
+    def in_pool(self):
+        return self.filter(status=Candidate.Status.POOL)
+
+    def not_chosen(self):
+        return self.filter(status=Candidate.Status.NOT_CHOSEN)
+
+    def with_asked_count(self):
+        """`asked_count`: the suggestions linked plus the residents counted at a meeting,
+        `suggestion_count` the first alone; in the same query."""
+        return self.annotate(
+            suggestion_count=Count("suggestions", distinct=True),
+            asked_count=Count("suggestions", distinct=True) + models.F("meeting_count"),
+        )
+
+    def for_pool(self, village, year: int):
+        """The pool page: the village's candidates of the year, in the pool first, then
+        chosen, then not chosen, the most asked for first in each; with the project or
+        prohibition each became and its meeting. One query."""
+        order = models.Case(
+            *(models.When(status=s, then=n) for n, s in enumerate(Candidate.Status.values)),
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.of(village, year)
+            .with_asked_count()
+            .select_related("project", "prohibition", "meeting")
+            .order_by(order, "-asked_count", "pk")
+        )
+
+    def on_board(self, pledge_list):
+        """ "Also asked for, not this year because …": the candidates of a published list's
+        village and year that were not chosen, with their reasons; none before publication."""
+        if pledge_list is None or not pledge_list.is_public:
+            return self.none()
+        return (
+            self.of(pledge_list.village_id, pledge_list.year)
+            .not_chosen()
+            .with_asked_count()
+            .order_by("-asked_count", "pk")
+        )
+
+    def for_export(self, *, villages, year: int):
+        """The rows of the pool's export sheet: `villages` (already cut to the user's scope)
+        for `year`, village by village, with the counts and what each became. One query."""
+        return (
+            self.filter(village__in=villages, year=year)
+            .with_asked_count()
+            .select_related("village", "project", "prohibition")
+            .order_by("village__code", "status", "-asked_count", "pk")
+        )
+
+
+class Candidate(models.Model):
+    """A possible project or prohibition in the village's pool for a year (候选事项), from
+    residents' suggestions (one or many), from a meeting, or from the committee. The list's
+    ten and five are chosen from the pool; what is not chosen stays with its reason, which
+    the township sees and, once the list is published, the public too."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("livelihood project")
+        PROHIBITION = "prohibition", _("prohibition")
+
+    class Source(models.TextChoices):
+        SUGGESTIONS = "suggestions", _("residents' suggestions")
+        MEETING = "meeting", _("a meeting")
+        COMMITTEE = "committee", _("the committee")
+
+    class Status(models.TextChoices):
+        POOL = "pool", _("in the pool")
+        CHOSEN = "chosen", _("chosen into the list")
+        NOT_CHOSEN = "not_chosen", _("not chosen")
+
+    TITLE_MAX = 100  # a project's title; a prohibition's text is longer, never shorter
+
+    village = models.ForeignKey(
+        Village, models.CASCADE, related_name="candidates", verbose_name=_("village")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.PROJECT)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(
+        _("category"), max_length=12, choices=Category, default=Category.OTHER
+    )
+    source = models.CharField(_("source"), max_length=12, choices=Source, default=Source.COMMITTEE)
+    suggestions = models.ManyToManyField(
+        Suggestion, blank=True, related_name="candidates", verbose_name=_("suggestions")
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidates",
+        verbose_name=_("meeting"),
+    )
+    # Residents who asked for it at the meeting, as the minutes count them (no suggestion
+    # row each): added to the linked suggestions for "how many asked".
+    meeting_count = models.PositiveIntegerField(_("residents who asked at the meeting"), default=0)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.POOL)
+    project = models.ForeignKey(
+        Project,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidates",
+        verbose_name=_("chosen as project"),
+    )
+    prohibition = models.ForeignKey(
+        Prohibition,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidates",
+        verbose_name=_("chosen as prohibition"),
+    )
+    reason = models.CharField(_("why not this year"), max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[suggestions])
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village", "-year", "pk"]
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        indexes = [models.Index(fields=["village", "year", "status"], name="candidate_pool_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="not_chosen") | ~Q(reason=""),
+                name="candidate_not_chosen_only_with_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.year} · {self.title}"
+
+    @property
+    def is_in_pool(self) -> bool:
+        return self.status == self.Status.POOL
+
+    @property
+    def chosen_as(self):
+        """The project or prohibition this candidate became, if any."""
+        return self.project or self.prohibition
+
+    def decline(self, *, by, reason: str) -> bool:
+        """Not this year, with the reason the township and (after publication) the public
+        read. Only from the pool: a candidate already chosen is changed on the list."""
+        if not reason.strip():
+            raise ValidationError(_("Say why it is not chosen this year."))
+        if not self.is_in_pool:
+            return False
+        self.status = self.Status.NOT_CHOSEN
+        self.reason = reason.strip()
+        self.decided_at = timezone.now()
+        self._history_user = by
+        self.save(update_fields=["status", "reason", "decided_at", "modified"])
+        return True
+
+    def mark_chosen(self, item, *, by) -> None:
+        """Chosen into the list as `item` (the project or prohibition just created)."""
+        if isinstance(item, Project):
+            self.project = item
+        else:
+            self.prohibition = item
+        self.status = self.Status.CHOSEN
+        self.reason = ""
+        self.decided_at = timezone.now()
+        self._history_user = by
+        self.save()

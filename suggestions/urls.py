@@ -15,6 +15,9 @@ working = [
     path(
         "townships/<str:code>/suggestions/", views.township_suggestions, name="township_suggestions"
     ),
+    path("villages/<str:code>/pool/<int:year>/", views.candidate_pool, name="candidate_pool"),
+    path("villages/<str:code>/pool/<int:year>/new/", views.candidate_new, name="candidate_new"),
+    path("villages/<str:code>/pool/<int:year>/decide/", views.pool_decide, name="pool_decide"),
 ]
 replies = [
     path("townships/<str:code>/replies/", views.reply_templates, name="reply_templates"),

@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,23 +15,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit import ratelimits
 from lib.forms import bound, status_for
 from lib.year_nav import year_nav
-from lib.years import year_param
+from lib.years import year_or_404, year_param
+from pledges.models import Category
 from villages.access import get_township_for_user, get_village_for_user
 from villages.models import Village
 
-from . import services
+from . import pool, services
 from .access import get_reply_template_for_user, get_suggestion_for_user
 from .forms import (
     BulkAnswerForm,
+    CandidateForm,
     HideForm,
     MeetingForm,
+    PoolDecisionForm,
     PublicSuggestionForm,
     ReplyTemplateForm,
     SuggestionAnswerForm,
     SuggestionEntryForm,
     TrackForm,
 )
-from .models import ReplyTemplate, Suggestion
+from .models import Candidate, ReplyTemplate, Suggestion
 
 # --- Residents, no account ---------------------------------------------------------------------
 
@@ -285,3 +288,75 @@ def reply_template_delete(request, pk: int):
     template.delete()
     messages.success(request, _("Standard reply removed."))
     return redirect("suggestions:reply_templates", code=template.township.code)
+
+
+# --- The candidate pool: from residents' voices to the list (民意征集 → 清单) --------------------
+
+
+@login_required
+@require_GET
+def candidate_pool(request, code: str, year: int):
+    """The committee's drafting page: the year's suggestions grouped by similarity, each
+    group one step from a candidate; the pool with how many asked for each; choosing into
+    the draft list or not this year. The township and district read it."""
+    village = get_village_for_user(request, code, perm="suggestions.view_candidates")
+    return _pool_page(request, village, year_or_404(year))
+
+
+def _pool_page(request, village, year: int, form=None):
+    may_change = request.user.has_perm("suggestions.change_candidates", village)
+    context = pool.page(village, year, user=request.user, groups=may_change)
+    context.update(
+        {
+            "form": form,
+            "ticked": {str(pk) for pk in form["candidates"].value() or []} if form else set(),
+            "may_change": may_change,
+            "kinds": Candidate.Kind.choices,
+            "categories": Category.choices,
+        }
+    )
+    status = 400 if form is not None else 200
+    return render(request, "suggestions/pool.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def candidate_new(request, code: str, year: int):
+    """A candidate made from a group of suggestions (the pool page posts the group here), or
+    by hand: from a meeting, or the committee's own."""
+    village = get_village_for_user(request, code, perm="suggestions.change_candidates")
+    year = year_or_404(year)
+    form = CandidateForm(*bound(request), village=village, year=year)
+    if form.is_valid():
+        candidate = services.candidate_create(
+            village=village, year=year, by=request.user, **form.cleaned_data
+        )
+        text = _("Candidate added to the pool: %(title)s.") % {"title": candidate.title}
+        messages.success(request, text)
+        return redirect("suggestions:candidate_pool", code=code, year=year)
+    context = {"village": village, "year": year, "form": form, "linked": pool.linked(form)}
+    return render(
+        request, "suggestions/pool_candidate_form.html", context, status=status_for(request)
+    )
+
+
+@login_required
+@require_POST
+def pool_decide(request, code: str, year: int):
+    """Ticked candidates chosen into the draft list (as projects and prohibitions, within the
+    list's limits, their suggestions adopted and the authors told), or not this year with a
+    reason. What cannot be done is said on the pool page, with the ticks kept."""
+    village = get_village_for_user(request, code, perm="suggestions.change_candidates")
+    year = year_or_404(year)
+    in_pool = Candidate.objects.visible_to(request.user).of(village, year).in_pool()
+    form = PoolDecisionForm(request.POST, candidates=in_pool)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = pool.decide(village=village, year=year, by=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, message)
+            return redirect("suggestions:candidate_pool", code=code, year=year)
+    return _pool_page(request, village, year, form)

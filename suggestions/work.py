@@ -5,15 +5,17 @@ township's villages whose replies are overdue. A fixed number of queries each.""
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Min
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lib.work import WorkItem, capped
+from pledges.models import PledgeList
 from villages.models import Township, Village
 
-from .models import Suggestion
+from .models import Candidate, Suggestion
 
 
 def reply_due(received: datetime.date) -> datetime.date:
@@ -73,3 +75,53 @@ def township_work(township: Township, today: datetime.date) -> list[WorkItem]:
         )
         for row in rows
     ]
+
+
+def _count(queryset) -> Coalesce:
+    """How many rows of `queryset` (filtered on OuterRef), as an annotation (0 for none)."""
+    rows = queryset.order_by().values("village").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def pool_work(village: Village, today: datetime.date) -> list[WorkItem]:
+    """For each list the committee is drafting or revising: the suggestions not yet in its
+    candidate pool (as `Suggestion.objects.for_pool` counts them), and the candidates to
+    choose the list from, both due when the draft is. One query."""
+    year = OuterRef("year")
+    waiting = Suggestion.objects.filter(
+        Q(year=year) | Q(year=year - 1),
+        village=OuterRef("village"),
+        status__in=Suggestion.OPEN,
+        candidates__isnull=True,
+    )
+    in_pool = Candidate.objects.filter(
+        village=OuterRef("village"), year=year, status=Candidate.Status.POOL
+    )
+    lists = (
+        PledgeList.objects.filter(
+            village=village, status__in=[PledgeList.Status.DRAFT, PledgeList.Status.RETURNED]
+        )
+        .annotate(waiting=_count(waiting), in_pool=_count(in_pool))
+        .values_list("year", "waiting", "in_pool")
+    )
+    items = []
+    for list_year, waiting_count, pool_count in lists:
+        url = reverse("suggestions:candidate_pool", args=[village.code, list_year])
+        due = datetime.date(list_year, 1, 31)  # as the draft itself (pledges.work)
+        if waiting_count:
+            title = ngettext(
+                "%(n)s suggestion not yet in the %(year)s candidate pool",
+                "%(n)s suggestions not yet in the %(year)s candidate pool",
+                waiting_count,
+            ) % {"n": waiting_count, "year": list_year}
+            detail = _("Grouped by similarity: one step makes a group one candidate")
+            items.append(WorkItem("pool", title, f"{url}#groups", detail, due))
+        if pool_count:
+            title = ngettext(
+                "Choose the %(year)s list from %(n)s candidate",
+                "Choose the %(year)s list from %(n)s candidates",
+                pool_count,
+            ) % {"n": pool_count, "year": list_year}
+            detail = _("Chosen ones become projects and prohibitions; say why for the rest")
+            items.append(WorkItem("choose", title, f"{url}#pool", detail, due))
+    return items

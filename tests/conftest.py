@@ -38,6 +38,11 @@ def pytest_collection_modifyitems(config, items):
         if os.environ.get("DATABASE_URL", "").startswith("postgres")
         else "needs DATABASE_URL=postgres://... to run on PostgreSQL",
         "browser": _browser_missing(),
+        "replica": None
+        if os.environ.get("TEST_REPLICA_URL")
+        and os.environ.get("DATABASE_URL", "").startswith("postgres")
+        else "needs TEST_REPLICA_URL (a streaming replica of DATABASE_URL's PostgreSQL:"
+        " bash ops/replica/start)",
     }
     for item in items:
         for marker, reason in reasons.items():

@@ -5,10 +5,26 @@ import factory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from pledges.models import Category, PledgeList, Prohibition, Project
-from villages.models import District, Membership, Township, Village
+from pledges.models import (
+    Category,
+    DecisionMeeting,
+    DecisionRecord,
+    PledgeList,
+    Prohibition,
+    Project,
+)
+from villages.models import City, District, Membership, Township, Village
 
 PASSWORD = "a-Good-pass-2026"
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"{5300 + n}")
+    name = factory.LazyAttribute(lambda o: f"测试{o.code}市")
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -17,6 +33,8 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"52{n + 1:04d}")
     name = factory.Sequence(lambda n: f"测试{n}区")
+    # The city whose code the district's starts with (made when missing).
+    city = factory.LazyAttribute(lambda o: CityFactory(code=o.code[:4]))
 
 
 class TownshipFactory(factory.django.DjangoModelFactory):
@@ -87,11 +105,45 @@ class ProhibitionFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"不准优亲厚友{n}")
 
 
-def full_list(status: str = PledgeList.Status.DRAFT, **kwargs) -> PledgeList:
-    """A list with the full 10 projects and 5 prohibitions, in the given status."""
+def decided(pledge_list: PledgeList, **deciding) -> DecisionRecord:
+    """A complete 4+2 record for the list: four meetings a week apart, the deciding one a
+    representatives' meeting of 45 (40 present, 38 for) with its signed minutes; `deciding`
+    overrides the deciding meeting's fields."""
+    record = DecisionRecord.objects.create(pledge_list=pledge_list)
+    first = datetime.date(pledge_list.year, 1, 5)
+    for week, step in enumerate(DecisionMeeting.Step):
+        fields = {"entitled": 7, "present": 7}
+        if step == DecisionMeeting.Step.DECIDE:
+            fields = {
+                "kind": DecisionMeeting.Kind.REPRESENTATIVES,
+                "entitled": 45,
+                "present": 40,
+                "votes_for": 38,
+                "votes_against": 1,
+                "votes_abstain": 1,
+                "image": "minutes/signed.jpg",
+                **deciding,
+            }
+        DecisionMeeting.objects.create(
+            record=record,
+            step=step,
+            date=first + datetime.timedelta(weeks=week),
+            place="村委会会议室",
+            chaired_by="杨健",
+            outcome="同意清单",
+            **fields,
+        )
+    return record
+
+
+def full_list(status: str = PledgeList.Status.DRAFT, *, decision: bool = True, **kwargs):
+    """A list with the full 10 projects and 5 prohibitions, in the given status, and (unless
+    `decision=False`) a complete 4+2 record: ready to submit."""
     pledge_list = PledgeListFactory(status=status, **kwargs)
     for number in range(1, settings.PLEDGE_PROJECT_COUNT + 1):
         ProjectFactory(pledge_list=pledge_list, number=number)
     for number in range(1, settings.PLEDGE_PROHIBITION_COUNT + 1):
         ProhibitionFactory(pledge_list=pledge_list, number=number)
+    if decision:
+        decided(pledge_list)
     return pledge_list

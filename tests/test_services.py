@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from config.celery import app
-from tests.factories import TownshipFactory, VillageFactory
+from tests.factories import CityFactory, TownshipFactory, VillageFactory
 from villages.models import District
 from villages.tasks import ping
 
@@ -14,8 +14,11 @@ from villages.tasks import ping
 @pytest.mark.django_db
 def test_it_runs_on_postgresql_with_the_constraints_in_force():
     assert connection.vendor == "postgresql"
-    with pytest.raises(IntegrityError), transaction.atomic():
-        District.objects.create(code="52030", name="短码区")
+    city = CityFactory(code="5203")
+    # The check constraint itself refuses the short code (not the missing city: it has one).
+    with pytest.raises(IntegrityError, match="district_code_has_6_digits"), transaction.atomic():
+        District.objects.create(city=city, code="52030", name="短码区")
+    District.objects.create(city=city, code="520302", name="红花岗区")  # six digits will do
 
 
 @pytest.mark.celery_worker

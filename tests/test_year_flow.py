@@ -20,6 +20,7 @@ from pledges.models import PledgeList, Project
 from residents.models import Challenge
 from reviews.models import AnnualReview
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, VillageFactory, full_list
+from tests.pledges.test_decision_walk import record_the_four_meetings
 from tests.reviews.factories import cast
 from tests.test_browser import artifacts, assert_fits_the_phone, expect, phone  # noqa: F401
 from villages.models import Membership
@@ -107,10 +108,15 @@ def test_each_role_walks_the_year_through_links_only(
     assert draft.projects.count() == 10
     log_out(phone)
 
-    # 2. The committee finds the draft in its queue and submits it.
+    # 2. The committee finds the draft in its queue, records its 4+2 meetings (the record
+    # page's forms, tests/pledges/test_decision_walk.py) and submits it.
     log_in(phone, "cunwei")
     landing_shot(phone, artifacts, "committee")
-    phone.get_by_role("link", name=f"起草{next_year}年度清单").click()
+    expect(phone.get_by_role("link", name=f"起草{next_year}年度清单")).to_be_visible()
+    phone.get_by_role("link", name=f"提交{next_year}年度清单前，记录“四议”会议").click()
+    record_the_four_meetings(phone, photo)
+    phone.get_by_role("link", name="返回清单").click()
+    phone.get_by_role("link", name="编辑清单").click()
     prohibitions = ["不准优亲厚友", "不准收受礼品", "不准拖延办事", "不准违规用地", "不准公款吃喝"]
     for n, text in enumerate(prohibitions):
         phone.locator(f'[name="prohibitions-{n}-text"]').fill(text)

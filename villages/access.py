@@ -5,7 +5,7 @@ working page reaches its objects through one of these (or the same pattern in it
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .models import District, Township, Village
+from .models import City, District, Township, Village
 
 
 def get_for_user(request, queryset, perm: str, **lookup):
@@ -15,6 +15,10 @@ def get_for_user(request, queryset, perm: str, **lookup):
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
     return obj
+
+
+def get_city_for_user(request, code: str, perm: str = "villages.view_city") -> City:
+    return get_for_user(request, City.objects.all(), perm, code=code)
 
 
 def get_district_for_user(request, code: str, perm: str = "villages.view_district") -> District:

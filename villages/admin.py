@@ -1,12 +1,21 @@
 from django.contrib import admin
 
-from .models import District, Membership, Township, Village, name_to_pinyin
+from .models import City, District, Membership, Township, Village, name_to_pinyin
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "city"]
+    list_select_related = ["city"]
+    list_filter = ["city"]
     search_fields = ["code", "name"]
+    autocomplete_fields = ["city"]
 
 
 @admin.register(Township)
@@ -34,8 +43,8 @@ class VillageAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "district", "township", "village"]
-    list_select_related = ["user", "district", "township", "village"]
+    list_display = ["user", "role", "city", "district", "township", "village"]
+    list_select_related = ["user", "city", "district", "township", "village"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
-    autocomplete_fields = ["user", "district", "township", "village"]
+    autocomplete_fields = ["user", "city", "district", "township", "village"]

@@ -1,4 +1,4 @@
-"""The administrative tree (district → township → village) and who may act where."""
+"""The administrative tree (city → district → township → village) and who may act where."""
 
 from dataclasses import dataclass, field
 
@@ -31,9 +31,34 @@ def _code_length_constraint(model: str, digits: int) -> models.CheckConstraint:
 models.CharField.register_lookup(Length)
 
 
-class District(models.Model):
-    """A county-level district (区/县), identified by its 6-digit division code."""
+class City(models.Model):
+    """A prefecture-level city (市) or autonomous prefecture (州), identified by its 4-digit
+    division code: the level that compares its districts (亮晒评)."""
 
+    code = models.CharField(
+        _("division code"), max_length=4, unique=True, validators=[_code_validator(4)]
+    )
+    name = models.CharField(_("name"), max_length=50)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        constraints = [_code_length_constraint("city", 4)]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("board:board_place", args=[self.code])
+
+
+class District(models.Model):
+    """A county-level district (区/县/县级市), identified by its 6-digit division code, which
+    starts with its city's."""
+
+    city = models.ForeignKey(City, models.PROTECT, related_name="districts", verbose_name=_("city"))
     code = models.CharField(
         _("division code"), max_length=6, unique=True, validators=[_code_validator(6)]
     )
@@ -51,6 +76,15 @@ class District(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("villages:district_detail", args=[self.code])
+
+    def clean(self) -> None:
+        if self.city_id and self.code and not self.code.startswith(self.city.code):
+            raise ValidationError(
+                {
+                    "code": _("A district code starts with its city's code %(code)s.")
+                    % {"code": self.city.code}
+                }
+            )
 
 
 class Contact(models.Model):
@@ -195,11 +229,16 @@ class Scope:
     township_ids: frozenset = field(default_factory=frozenset)
     committee_village_ids: frozenset = field(default_factory=frozenset)
     reviewer_village_ids: frozenset = field(default_factory=frozenset)
+    # A city administrator reads (never writes) in every district of the city: kept apart
+    # from `district_ids`, which the district administrator's writes are checked against.
+    city_ids: frozenset = field(default_factory=frozenset)
+    city_district_ids: frozenset = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.district_ids
+            self.city_ids
+            or self.district_ids
             or self.township_ids
             or self.committee_village_ids
             or self.reviewer_village_ids
@@ -211,8 +250,9 @@ class Scope:
         the user only reviews."""
         villages = self.committee_village_ids | (self.reviewer_village_ids if reviewers else set())
         path = f"{village}__" if village else ""
+        districts = self.district_ids | self.city_district_ids
         return (
-            models.Q(**{f"{path}township__district__in": self.district_ids})
+            models.Q(**{f"{path}township__district__in": districts})
             | models.Q(**{f"{path}township__in": self.township_ids})
             | models.Q(**{f"{village or 'pk'}__in": villages})
         )
@@ -234,7 +274,7 @@ def visible_in_scope(queryset, user, village: str, *, reviewers: bool = True):
 
 class MembershipQuerySet(models.QuerySet):
     def with_places(self):
-        return self.select_related("district", "township__district", "village__township")
+        return self.select_related("city", "district", "township__district", "village__township")
 
     def scope_for(self, user) -> Scope:
         """The user's scope, cached on the user object so a request asks the database once."""
@@ -244,12 +284,18 @@ class MembershipQuerySet(models.QuerySet):
         if cached is not None:
             return cached
         ids = {role: set() for role in Membership.Role.values}
+        city_district_ids = set()
+        # A city's districts come with its row (one row per district): still one query.
         rows = self.filter(user=user).values_list(
-            "role", "district_id", "township_id", "village_id"
+            "role", "city_id", "district_id", "township_id", "village_id", "city__districts"
         )
-        for role, district_id, township_id, village_id in rows:
-            ids[role].add(district_id or township_id or village_id)
+        for role, city_id, district_id, township_id, village_id, city_district in rows:
+            ids[role].add(city_id or district_id or township_id or village_id)
+            if city_district is not None:
+                city_district_ids.add(city_district)
         scope = Scope(
+            city_ids=frozenset(ids[Membership.Role.CITY_ADMIN]),
+            city_district_ids=frozenset(city_district_ids),
             district_ids=frozenset(ids[Membership.Role.DISTRICT_ADMIN]),
             township_ids=frozenset(ids[Membership.Role.TOWNSHIP_CADRE]),
             committee_village_ids=frozenset(ids[Membership.Role.VILLAGE_COMMITTEE]),
@@ -263,6 +309,7 @@ class Membership(models.Model):
     """One role of one user in one place. A user may hold several memberships."""
 
     class Role(models.TextChoices):
+        CITY_ADMIN = "city_admin", _("city administrator")
         DISTRICT_ADMIN = "district_admin", _("district administrator")
         TOWNSHIP_CADRE = "township_cadre", _("township cadre")
         VILLAGE_COMMITTEE = "village_committee", _("village committee member")
@@ -272,6 +319,14 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role)
+    city = models.ForeignKey(
+        City,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("city"),
+    )
     district = models.ForeignKey(
         District,
         models.CASCADE,
@@ -302,6 +357,7 @@ class Membership(models.Model):
 
     # Which scope column each role uses; the constraint below keeps the others empty.
     SCOPE_FIELD = {
+        Role.CITY_ADMIN: "city",
         Role.DISTRICT_ADMIN: "district",
         Role.TOWNSHIP_CADRE: "township",
         Role.VILLAGE_COMMITTEE: "village",
@@ -316,19 +372,29 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(
+                        role="city_admin",
+                        city__isnull=False,
+                        district__isnull=True,
+                        township__isnull=True,
+                        village__isnull=True,
+                    )
+                    | models.Q(
                         role="district_admin",
+                        city__isnull=True,
                         district__isnull=False,
                         township__isnull=True,
                         village__isnull=True,
                     )
                     | models.Q(
                         role="township_cadre",
+                        city__isnull=True,
                         district__isnull=True,
                         township__isnull=False,
                         village__isnull=True,
                     )
                     | models.Q(
                         role__in=["village_committee", "reviewer"],
+                        city__isnull=True,
                         district__isnull=True,
                         township__isnull=True,
                         village__isnull=False,
@@ -343,7 +409,7 @@ class Membership(models.Model):
                     condition=models.Q(**{f"{place}__isnull": False}),
                     name=f"membership_unique_per_{place}",
                 )
-                for place in ("district", "township", "village")
+                for place in ("city", "district", "township", "village")
             ),
         ]
 
@@ -352,13 +418,13 @@ class Membership(models.Model):
 
     @property
     def place(self):
-        return self.district or self.township or self.village
+        return self.city or self.district or self.township or self.village
 
     def clean(self) -> None:
         wanted = self.SCOPE_FIELD.get(self.role)
         if not wanted:
             return
-        for name in ("district", "township", "village"):
+        for name in ("city", "district", "township", "village"):
             is_set = getattr(self, f"{name}_id") is not None
             if name == wanted and not is_set:
                 raise ValidationError(

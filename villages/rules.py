@@ -1,13 +1,19 @@
 """Who may see what in the administrative tree.
 
 Predicates take any object that belongs to a place: a District, Township or Village, or a
-later model with a `village` or `township` attribute. The user's memberships are read once per
-request (`Membership.objects.scope_for`).
+later model with a `village` or `township` attribute. The user's memberships are read once
+per request (`Membership.objects.scope_for`).
+
+A city administrator reads everything in the city's districts and writes nothing of the
+villages': `is_city_admin_of` (and each app's wrapper of it) appears only in the rules that
+read (`view_*`, `see_*`), never in a rule that changes anything; what a district administrator
+reads in the city, the city administrator reads (tests/villages/test_city_admin.py lists them
+and posts to every URL).
 """
 
 import rules
 
-from .models import District, Membership, Township, Village
+from .models import City, District, Membership, Township, Village
 
 
 def place_ids(obj) -> tuple[int | None, int | None, int | None]:
@@ -27,6 +33,15 @@ def place_ids(obj) -> tuple[int | None, int | None, int | None]:
 
 def _scope(user):
     return Membership.objects.scope_for(user)
+
+
+@rules.predicate
+def is_city_admin_of(user, obj) -> bool:
+    scope = _scope(user)
+    if isinstance(obj, City):
+        return obj.pk in scope.city_ids
+    district_id, _, _ = place_ids(obj)
+    return district_id in scope.city_district_ids
 
 
 @rules.predicate
@@ -55,7 +70,11 @@ def is_reviewer_of(user, obj) -> bool:
 
 oversees = is_district_admin_of | is_township_cadre_of
 
-rules.add_perm("villages.view_district", is_district_admin_of)
-rules.add_perm("villages.view_township", oversees)
-rules.add_perm("villages.view_village", oversees | is_village_committee_of | is_reviewer_of)
+rules.add_perm("villages.view_city", is_city_admin_of)
+rules.add_perm("villages.view_district", is_district_admin_of | is_city_admin_of)
+rules.add_perm("villages.view_township", oversees | is_city_admin_of)
+rules.add_perm(
+    "villages.view_village",
+    oversees | is_village_committee_of | is_reviewer_of | is_city_admin_of,
+)
 rules.add_perm("villages.change_village_contact", oversees | is_village_committee_of)

@@ -20,6 +20,8 @@ from lib.year_nav import working_year
 from lib.years import YEAR_MAX, YEAR_MIN
 from villages.models import Township, Village, visible_in_scope
 
+from .decision import DecisionRecord
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -86,33 +88,36 @@ class PledgeListQuerySet(models.QuerySet):
         return rows, PledgeList.totals(by_village.values())
 
     def township_summary(self, *, district, year: int, published_only: bool = False) -> list:
-        """The district page: each township with its lists by status and project counts.
-        Two queries whatever the number of townships or villages."""
+        """The district page: each township with its lists by status and project counts
+        (every count present, 0 for a township without lists this year). Two queries
+        whatever the number of townships or villages."""
         today = timezone.localdate()
         project = Project.Status
+        counts = {
+            "list_count": Count("id", distinct=True),
+            "published_count": Count(
+                "id", distinct=True, filter=Q(status=PledgeList.Status.PUBLISHED)
+            ),
+            "waiting_review_count": Count(
+                "id", distinct=True, filter=Q(status=PledgeList.Status.SUBMITTED)
+            ),
+            "project_count": Count("projects", filter=~Q(projects__status=project.CANCELLED)),
+            "verified_count": Count("projects", filter=Q(projects__status=project.VERIFIED)),
+            "completed_count": Count("projects", filter=Q(projects__status=project.COMPLETED)),
+            "overdue_count": Count("projects", filter=Project.overdue_q(today, "projects__")),
+        }
         rows = {
             row["village__township"]: row
             for row in (self.published() if published_only else self)
             .filter(year=year, village__township__district=district)
             .values("village__township")
-            .annotate(
-                list_count=Count("id", distinct=True),
-                published_count=Count(
-                    "id", distinct=True, filter=Q(status=PledgeList.Status.PUBLISHED)
-                ),
-                waiting_review_count=Count(
-                    "id", distinct=True, filter=Q(status=PledgeList.Status.SUBMITTED)
-                ),
-                project_count=Count("projects", filter=~Q(projects__status=project.CANCELLED)),
-                verified_count=Count("projects", filter=Q(projects__status=project.VERIFIED)),
-                completed_count=Count("projects", filter=Q(projects__status=project.COMPLETED)),
-                overdue_count=Count("projects", filter=Project.overdue_q(today, "projects__")),
-            )
+            .annotate(**counts)
             .order_by()
         }
+        none = dict.fromkeys(counts, 0)
         townships = list(Township.objects.filter(district=district).with_village_count())
         for township in townships:
-            township.summary = rows.get(township.pk, {})
+            township.summary = {**none, **rows.get(township.pk, {})}
         return townships
 
 
@@ -196,7 +201,8 @@ class PledgeList(models.Model):
         return self.status == self.Status.PUBLISHED
 
     def submission_problems(self) -> list[str]:
-        """What stops this list from being submitted: the counts are enforced here, not on
+        """What stops this list from being submitted: the counts and the 4+2 record (its
+        four meetings, the deciding meeting's quorum and majority) are enforced here, not on
         drafts, so a village can save half a list."""
         problems = []
         projects = self.projects.exclude(status=Project.Status.CANCELLED).count()
@@ -211,7 +217,12 @@ class PledgeList(models.Model):
                 _("The list needs %(want)s prohibitions; it has %(have)s.")
                 % {"want": settings.PLEDGE_PROHIBITION_COUNT, "have": prohibitions}
             )
-        return problems
+        return problems + DecisionRecord.problems_of(self.decision_record())
+
+    def decision_record(self) -> DecisionRecord | None:
+        """The 4+2 record with its meetings (two queries), or None when nothing is recorded
+        yet (one query)."""
+        return DecisionRecord.objects.filter(pledge_list=self).with_meetings().first()
 
     def _move(self, to: str, allowed_from: tuple, *, by, **fields) -> bool:
         """Change status with a conditional UPDATE so two cadres acting at once cannot both win;

@@ -17,7 +17,7 @@ from imports.models import ImportJob
 from pledges.models import ChangeRequest, Escalation, OpenYearJob, PledgeList, Project
 from residents.models import Challenge, Follow, ViolationReport
 from reviews.models import AnnualReview, Invitation, token_hash
-from suggestions.models import Meeting, ReplyTemplate, Suggestion
+from suggestions.models import Candidate, Meeting, ReplyTemplate, Suggestion
 from tests.factories import (
     DistrictFactory,
     MembershipFactory,
@@ -44,6 +44,9 @@ def _side(side: str, n: int) -> dict:
     draft = full_list(village=village, year=YEAR + 1)
     draft.projects.filter(number=1).update(title=f"LEAK{side}DRAFT")
     draft.prohibitions.filter(number=1).update(text=f"LEAK{side}DRAFTPROHIBITION")
+    # The draft's 4+2 record is the committee's and the township's (the board shows a
+    # published list's dates and votes only).
+    draft.decision.meetings.filter(step="propose").update(outcome=f"LEAK{side}DECISION")
     project = published.projects.get(number=1)
     Project.objects.filter(pk=project.pk).update(status=Project.Status.VERIFIED)
     completed = published.projects.get(number=2)
@@ -55,6 +58,8 @@ def _side(side: str, n: int) -> dict:
         village=village, project=project, problem=f"LEAK{side}ESCALATION"
     )
     Meeting.objects.create(village=village, notes=f"LEAK{side}MEETING", attendance=12)
+    # The pool of next year's draft: not public (the board shows only a published year's).
+    Candidate.objects.create(village=village, year=YEAR + 1, title=f"LEAK{side}CANDIDATE")
     private = Suggestion.objects.create(
         village=village,
         year=YEAR,
@@ -164,7 +169,9 @@ def build() -> dict:
         sides[side].update(_notices(sides[side]))
     # The walkers work at home (side A); the outsiders of the cast on side B do not walk.
     personas = Personas.around(sides["A"]["village"], other_village=sides["B"]["village"])
+    city_admin = MembershipFactory(role=Role.CITY_ADMIN, city=sides["A"]["district"].city).user
     users = {
+        "city_admin": city_admin,
         "district_admin": personas.district_admin,
         "township_cadre": personas.cadre,
         "village_committee": personas.committee,
@@ -182,10 +189,18 @@ def _fillers(sides: dict) -> dict:
         return {side: pick(data) for side, data in sides.items()}
 
     return {
+        "city_code": each(lambda s: [s["district"].city.code]),
         "district_code": each(lambda s: [s["district"].code]),
         "township_code": each(lambda s: [s["township"].code]),
         "village_code": each(lambda s: [s["village"].code]),
-        "place_code": each(lambda s: [s["district"].code, s["township"].code, s["village"].code]),
+        "place_code": each(
+            lambda s: [
+                s["district"].city.code,
+                s["district"].code,
+                s["township"].code,
+                s["village"].code,
+            ]
+        ),
         "receipt_code": each(lambda s: [x.receipt_code for x in s["suggestions"]]),
         "pledge_list": each(lambda s: [s["published"].pk, s["draft"].pk]),
         "project": each(lambda s: [s["project"].pk, s["completed"].pk, s["draft_project"].pk]),
@@ -207,6 +222,7 @@ def _fillers(sides: dict) -> dict:
         "number": {"*": [1]},
         "export_what": {"*": ["lists", "progress", "suggestions"]},
         "language": {"*": ["en"]},
+        "decision_step": {"*": ["propose", "decide"]},
     }
 
 
@@ -226,4 +242,6 @@ def markers(role: str) -> list[str]:
         return other + ["LEAKA", *home_contacts, "13900000031", "leaka@example.org"]
     if role == "reviewer":
         return other + home_contacts
+    # The city administrator reads what the district administrator reads in the city's
+    # districts (names and phones included, as the district does): only side B is hidden.
     return other

@@ -75,7 +75,9 @@ class BoardContentTests(TestCase):
         self.assertEqual(township.status_code, 200)
         # 10 projects of the published list only; 1 verified; lamps summed from the verified one
         self.assertContains(township, "<strong>1</strong> / 10")
-        self.assertContains(township, "30</strong> 盏")
+        # the results chart names the quantity over its bar; its table gives it too
+        self.assertContains(township, '<tspan fill="#0a58ca">30 盏</tspan>')
+        self.assertContains(township, "<td>30 盏</td>")
 
     def test_the_district_page_lists_townships_with_published_figures(self):
         page = self.client.get(board(self.district.code))
@@ -251,17 +253,54 @@ class BoardQueryBudgetTests(TestCase):
                 # updates, photos, prohibitions, answered suggestions, their projects,
                 # residents' decided challenges, confirmed reports of broken prohibitions,
                 # the year-end review's published results (one query when there are none),
-                # the years with a published list (the year switcher)
-                (board(village.code), 0, 13),
+                # the years with a published list (the year switcher), the projects verified
+                # by month this year and last (the chart, figures app; the projects' progress
+                # charts come from the updates already read), the 4+2 record and its
+                # meetings (决议公开), the candidates not chosen with their reasons
+                (board(village.code), 0, 17),
                 # township, cold: the data stamp, township with district, villages with their
-                # figures (figures app), outcomes, reply times, the years
-                (board(township.code), 0, 6),
+                # figures (figures app), outcomes, reply times, the years, the projects
+                # verified by month this year and last (the chart)
+                (board(township.code), 0, 7),
                 # district, cold: the data stamp, district, townships with their villages'
-                # figures summed, outcomes, reply times, the years
-                (board(township.district.code), 0, 6),
+                # figures summed, outcomes, reply times, the years, the projects verified by
+                # month this year and last (the chart)
+                (board(township.district.code), 0, 7),
             ]
             for url, warm, cold in cases:
                 with self.subTest(url=url, n=villages, cache="cold"), self.assertNumQueries(cold):
                     self.client.get(url)
                 with self.subTest(url=url, n=villages, cache="warm"), self.assertNumQueries(warm):
                     self.client.get(url)
+
+
+class RatesWithCountsTests(TestCase):
+    """Every rate on the board says what it is made of: 满意率 90.0%（54/60）, not 90.0%."""
+
+    def setUp(self):
+        cache.clear()
+
+    def test_the_district_page_gives_each_townships_completion_with_its_counts(self):
+        village = VillageFactory()
+        pledge_list = full_list(status=Status.PUBLISHED, village=village, year=YEAR)
+        Project.objects.filter(pk=pledge_list.projects.get(number=1).pk).update(
+            status=Project.Status.VERIFIED
+        )
+        written_in_bulk.send(sender=Project, village_ids=[village.pk])
+        page = self.client.get(board(village.township.district.code) + f"?year={YEAR}")
+        self.assertContains(page, "<td>10.0%（1/10）</td>", html=False)
+
+    def test_the_village_page_gives_the_review_satisfaction_with_its_counts(self):
+        from reviews import services as review_services
+        from tests.reviews.factories import cast, make_review
+
+        review = make_review()
+        for number in range(6):
+            cast(review, ["satisfied"] * 9 + ["dissatisfied"], name=f"评议人{number}")
+        review.close(by=None)
+        review_services.review_publish(review=review, by=None)
+        village = review.pledge_list.village
+        page = self.client.get(reverse("board:board_village", args=[village.code, 2025]))
+        self.assertContains(page, "<li><strong>90.0%（54/60）</strong> 满意率</li>")
+        self.assertContains(page, "满意率 100.0%（6/6）")  # each project, of its ballots
+        self.assertContains(page, "满意率 0.0%（0/6）")  # the tenth project

@@ -61,8 +61,9 @@ class LandingBudgetTests(TestCase):
                 for n in range(size):
                     fill_village(village, 2010 + 2 * n)
                 user = MembershipFactory(role=Role.VILLAGE_COMMITTEE, village=village).user
-                # + lists, projects with their last report, suggestions, challenges, notices
-                items = self.landing(user, 3 + 5)
+                # + lists, projects with their last report, suggestions, the candidate pools
+                # of the lists being drafted, challenges, notices
+                items = self.landing(user, 3 + 6)
                 self.assertGreaterEqual(len(items), 4 * size)
 
     def test_the_township_landing(self):

@@ -43,7 +43,11 @@ class SeedDemoTests(TestCase):
     def test_it_gives_every_village_one_full_list(self):
         year = timezone.localdate().year
         self.assertEqual(PledgeList.objects.filter(year=year).count(), Village.objects.count())
-        self.assertEqual(PledgeList.objects.count(), 119)
+        # the seed-000 district's 119, and the 12 villages of its three sibling districts
+        self.assertEqual(
+            PledgeList.objects.filter(village__township__district__code="520302").count(), 119
+        )
+        self.assertEqual(PledgeList.objects.count(), 131)
         projects = numbers_by_list(Project)
         prohibitions = numbers_by_list(Prohibition)
         for list_id in PledgeList.objects.values_list("id", flat=True):
@@ -128,7 +132,7 @@ class SeedDemoTests(TestCase):
         self.assertEqual(project.history.get().status, "verified")
 
     def test_it_prints_a_summary(self):
-        self.assertIn("119 lists, 1190 projects, 595 prohibitions", self.output)
+        self.assertIn("131 lists, 1310 projects, 655 prohibitions", self.output)
 
 
 class SeedDemoRunTwiceTests(TestCase):
@@ -155,7 +159,7 @@ class SeedDemoRunTwiceTests(TestCase):
         year = timezone.localdate().year
         seed()
         seed(year=year - 1)
-        self.assertEqual(PledgeList.objects.filter(year=year - 1).count(), 119)
-        self.assertEqual(PledgeList.objects.filter(year=year).count(), 119)
+        self.assertEqual(PledgeList.objects.filter(year=year - 1).count(), 131)
+        self.assertEqual(PledgeList.objects.filter(year=year).count(), 131)
         # The draws do not depend on the date, so the tests above hold on any day.
         self.assertEqual(titles(pledge_list__year=year - 1), titles(pledge_list__year=year))

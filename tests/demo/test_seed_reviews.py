@@ -32,7 +32,7 @@ class SeedReviewsTests(TestCase):
             Village.objects.count(),
         )
         self.assertEqual(AnnualReview.objects.count(), Village.objects.count())
-        self.assertIn("119 reviews", self.output)
+        self.assertIn("131 reviews", self.output)
 
     def test_most_townships_have_published(self):
         statuses = dict(

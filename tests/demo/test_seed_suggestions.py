@@ -26,7 +26,8 @@ def seed(**options) -> str:
 
 
 class SeedSuggestionsTests(TestCase):
-    """One default run (119 villages), read by every test."""
+    """One default run (119 villages in the seed-000 district, 12 beside it), read by every
+    test."""
 
     @classmethod
     def setUpTestData(cls):
@@ -35,15 +36,18 @@ class SeedSuggestionsTests(TestCase):
         cls.today = timezone.localdate()
 
     def test_it_collects_opinion_in_the_proportions_of_the_seed(self):
-        # Seed 000: 342 meetings and 626 suggestions for 119 villages.
-        self.assertEqual(Village.objects.count(), 119)
-        self.assertTrue(280 <= Meeting.objects.count() <= 420, Meeting.objects.count())
-        self.assertTrue(520 <= Suggestion.objects.count() <= 740, Suggestion.objects.count())
+        # Seed 000: 342 meetings and 626 suggestions for the 119 villages of its district.
+        in_district = {"village__township__district__code": "520302"}
+        meetings = Meeting.objects.filter(**in_district)
+        suggestions = Suggestion.objects.filter(**in_district)
+        self.assertEqual(Village.objects.filter(township__district__code="520302").count(), 119)
+        self.assertTrue(280 <= meetings.count() <= 420, meetings.count())
+        self.assertTrue(520 <= suggestions.count() <= 740, suggestions.count())
         per_village = Counter(Meeting.objects.values_list("village", flat=True))
-        self.assertEqual(len(per_village), 119)
+        self.assertEqual(len(per_village), Village.objects.count())
         self.assertTrue(set(per_village.values()) <= set(range(1, 6)))
         per_village = Counter(Suggestion.objects.values_list("village", flat=True))
-        self.assertEqual(len(per_village), 119)
+        self.assertEqual(len(per_village), Village.objects.count())
         self.assertTrue(set(per_village.values()) <= set(range(2, 10)))
         self.assertFalse(Suggestion.objects.exclude(year=self.year).exists())
 
@@ -213,7 +217,7 @@ class SeedSuggestionsTests(TestCase):
     def test_it_prints_a_summary(self):
         meetings, suggestions = Meeting.objects.count(), Suggestion.objects.count()
         self.assertIn(f"{meetings} meetings, {suggestions} suggestions", self.output)
-        self.assertIn("119 lists, 1190 projects, 595 prohibitions", self.output)
+        self.assertIn("131 lists, 1310 projects, 655 prohibitions", self.output)
 
     def test_it_adds_nothing_on_a_second_run(self):
         counts = [model.objects.count() for model in (Meeting, Suggestion, Escalation)]

@@ -196,6 +196,28 @@ class ListTests(FiguresCase):
 
 
 class SuggestionTests(FiguresCase):
+    def test_the_replies_within_the_reply_days_are_counted_as_on_time(self):
+        today = timezone.localdate()
+        for waited in (0, 15, 16):
+            Suggestion.objects.create(
+                village=self.village,
+                year=YEAR,
+                text=f"等了{waited}天",
+                reply="已安排",
+                received=today - datetime.timedelta(days=waited),
+                replied_at=timezone.now(),
+            )
+        Suggestion.objects.create(village=self.village, year=YEAR, text="还没答复")
+        figures = self.figures()
+        self.assertEqual((figures["answered"], figures["answered_on_time"]), (3, 2))
+        self.assert_right()
+        # counted with the setting: after a change, the check finds them and --fix recounts
+        with self.settings(SUGGESTION_REPLY_DAYS=16):
+            (found,) = services.differences()
+            self.assertEqual((found.name, found.stored, found.counted), ("answered_on_time", 2, 3))
+            services.refresh(villages=[self.village.pk])
+            self.assertEqual(self.figures()["answered_on_time"], 3)
+
     def test_received_answered_adopted_and_the_days_to_reply(self):
         suggestion, _created = suggestion_services.suggestion_submit(
             village=self.village, client_token="a" * 36, text="村口没有路灯"

@@ -78,6 +78,9 @@ class EveryFormTests(TestCase):
                 "prohibitions": self.pledge_list.prohibitions.all(),
             },
             "DecisionForm": {"choices": [("uphold", "uphold")]},
+            "CandidateForm": {"village": self.village, "year": YEAR},
+            "PoolDecisionForm": {"candidates": self.village.candidates.none()},
+            "DecisionMeetingForm": {"step": "decide"},  # the step with every field
         }.get(form_class.__name__, {})
 
     def test_every_text_field_of_every_form_refuses_unreadable_text(self):

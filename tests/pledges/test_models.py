@@ -12,6 +12,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
     VillageFactory,
+    decided,
     full_list,
 )
 
@@ -38,6 +39,7 @@ class PledgeListStatusTests(TestCase):
         ProjectFactory(pledge_list=pledge_list, number=1)
         ProjectFactory(pledge_list=pledge_list, number=2)
         ProhibitionFactory(pledge_list=pledge_list, number=1)
+        decided(pledge_list)
         self.assertTrue(pledge_list.submit(by=self.user))
 
     def test_the_full_review_cycle_records_who_and_when(self):

@@ -100,8 +100,8 @@ class ListPagesBudgetTests(TestCase):
             url = pledge_list.get_absolute_url()
             # session, user, list with village tree, memberships (scope),
             # projects, their updates, the updates' photos, prohibitions, the village's years,
-            # the list's history
-            with self.subTest(updates=updates), self.assertNumQueries(10):
+            # the 4+2 record, its meetings, the list's history
+            with self.subTest(updates=updates), self.assertNumQueries(12):
                 self.client.get(url)
 
     def test_the_project_page(self):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from pledges.models import ChangeRequest, Escalation, PledgeList, Project
-from tests.factories import ProjectFactory, VillageFactory, full_list
+from tests.factories import ProjectFactory, VillageFactory, decided, full_list
 from tests.personas import Personas
 
 Status = PledgeList.Status
@@ -93,6 +93,8 @@ class FullCycleTests(VillageWithPersonas):
         )
         pledge_list = PledgeList.objects.get(village=self.village, year=2026)
         self.assertRedirects(start, reverse("pledges:pledge_list_edit", args=[pledge_list.pk]))
+        # Its 4+2 meetings are recorded (their forms: tests/pledges/test_decision_views.py).
+        decided(pledge_list)
         response = self.client.post(
             reverse("pledges:pledge_list_edit", args=[pledge_list.pk]),
             editor_data(pledge_list, submit="1"),

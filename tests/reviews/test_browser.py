@@ -238,3 +238,53 @@ def test_the_ranking_keeps_each_name_on_one_line_on_a_phone(live_server, browser
             if len(name) <= 3:
                 assert box["height"] <= line * 1.2, name
         assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_ranking_names_who_falls_below_first_and_lists_a_small_village(
+    live_server, browser, artifacts
+):
+    from django.core.cache import cache
+
+    from reviews import services
+    from tests.factories import TownshipFactory
+
+    from .factories import cast, make_review
+
+    cache.clear()
+    township = TownshipFactory(name="海龙镇")
+    ballots = {
+        "龙江村": [["satisfied"] * 10] * 6,
+        "大河坝社区": [["satisfied"] * 9 + ["dissatisfied"]] * 6,
+        "石桥村": [["satisfied"] * 5 + ["dissatisfied"] * 5] * 6,
+        "新民社区居委会": [["satisfied"] * 10] * 3,
+    }
+    for name, ratings in ballots.items():
+        review = make_review(VillageFactory(township=township, name=name), year=2025)
+        for number, ballot in enumerate(ratings):
+            cast(review, ballot, name=f"评议人{number}")
+        review.close(by=None)
+        services.review_publish(review=review, by=None)
+    phone = browser.new_page(**PHONE)
+    phone.goto(live_server.url + reverse("board:board_place", args=[township.code]) + "?year=2025")
+    phone.get_by_role("link", name="年度评议：各村比一比").click()
+    below = phone.locator("section.below")
+    expect(below.get_by_role("heading")).to_have_text("满意率低于70%的村")
+    expect(below).to_contain_text("石桥村")
+    expect(below).to_contain_text("50.0%（30/60）")
+    ranked = phone.locator("table.ranking").first
+    expect(ranked.locator("th[scope=row] a")).to_have_text(["龙江村", "大河坝社区", "石桥村"])
+    expect(ranked).to_contain_text("90.0%（54/60）")
+    too_few = phone.locator("table.ranking").nth(1)
+    expect(too_few).to_contain_text("新民社区居委会")
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "review-ranking-below.png"), full_page=True)
+    below.get_by_role("link", name=re.compile("石桥村")).click()
+    expect(phone.locator("dl.figures")).to_contain_text("50.0%（30/60）")  # the report
+    phone.get_by_role("link", name="返回公开栏").click()
+    section = phone.locator("section.review-results")
+    expect(section.locator(".stats")).to_contain_text("50.0%（30/60） 满意率")
+    expect(section).to_contain_text("满意率 100.0%（6/6）")  # each project, of its ballots
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(artifacts / "review-board-rates.png"), full_page=True)

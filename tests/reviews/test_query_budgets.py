@@ -100,8 +100,9 @@ class PublicPagesBudgetTests(TestCase):
             review = self.publish(ballots)
             village = review.pledge_list.village
             url = reverse("reviews:report", args=[village.code, 2025])
-            # review with tree, projects, history, prohibitions, ballots, invitations
-            with self.subTest(ballots=ballots), self.assertNumQueries(6):
+            # review with tree, projects, history, prohibitions, ballots, invitations,
+            # the 4+2 record and its meetings (the results against the decision)
+            with self.subTest(ballots=ballots), self.assertNumQueries(8):
                 self.client.get(url)
 
     def test_the_board_section_data(self):

@@ -137,21 +137,35 @@ class PublishTests(TestCase):
             services.review_create(pledge_list=review.pledge_list, by=None, **window)
 
 
+def published_with(village, ratings_per_ballot: list[list[str]]) -> AnnualReview:
+    """A review of `village` closed and published with one ballot per list of ratings."""
+    review = make_review(village)
+    for number, ratings in enumerate(ratings_per_ballot):
+        cast(review, ratings, name=f"评议人{number}")
+    review.close(by=None)
+    services.review_publish(review=review, by=None)
+    review.refresh_from_db()
+    return review
+
+
 class RankingTests(TestCase):
     def test_it_ranks_by_score_and_puts_unreviewed_villages_last(self):
-        first = make_review(status=AnnualReview.Status.PUBLISHED, score=Decimal("91"))
-        township = first.pledge_list.village.township
         from tests.factories import VillageFactory
 
+        counts = {"ballot_count": 10, "satisfied_count": 90, "rated_count": 100}
+        first = make_review(status=AnnualReview.Status.PUBLISHED, score=Decimal("91"), **counts)
+        township = first.pledge_list.village.township
         second = make_review(
             VillageFactory(township=township),
             status=AnnualReview.Status.PUBLISHED,
             score=Decimal("95"),
+            **counts,
         )
         tied = make_review(
             VillageFactory(township=township),
             status=AnnualReview.Status.PUBLISHED,
             score=Decimal("91"),
+            **counts,
         )
         closed = make_review(VillageFactory(township=township), status="closed")
         rows = results.ranking(township.villages.all(), 2025)
@@ -165,4 +179,84 @@ class RankingTests(TestCase):
             ],
         )
         self.assertEqual([row.rank for row in rows], [1, 2, 2, None])
-        self.assertIsNone(rows[-1].review)  # not published: not shown
+        self.assertIsNone(rows.rows[-1].review)  # not published: not shown
+        self.assertEqual(rows.not_published[0].village, closed.pledge_list.village)
+
+
+@override_settings(RANKING_MIN_RESULTS=5, RANKING_THRESHOLD=70, REVIEW_QUORUM=5)
+class RankingThatCannotMisleadTests(TestCase):
+    """Real ballots, published through the service: the stored counts are what the ranking
+    shows and counts on."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from tests.factories import TownshipFactory, VillageFactory
+
+        cls.township = TownshipFactory()
+        village = lambda name: VillageFactory(township=cls.township, name=name)  # noqa: E731
+        # Six ballots, every project satisfied: 60 of 60 ratings.
+        cls.full = published_with(village("满分村"), [[S] * 10] * 6)
+        # Six ballots, 9 of 10 satisfied each: 54 of 60, 90 %.
+        cls.good = published_with(village("良好村"), [[S] * 9 + [D]] * 6)
+        # Six ballots, half the projects dissatisfied: 30 of 60, below 70 %.
+        cls.poor = published_with(village("欠佳村"), [[S] * 5 + [D] * 5] * 6)
+        # Three ballots, all satisfied: too few to rank, however good.
+        cls.few = published_with(village("三票村"), [[S] * 10] * 3)
+        cls.none = village("未评村")
+
+    def ranking(self):
+        return results.ranking(self.township.villages.all(), 2025)
+
+    def test_publishing_stores_the_counts_behind_the_rates(self):
+        self.assertEqual((self.good.satisfied_count, self.good.rated_count), (54, 60))
+        self.assertEqual(self.good.satisfaction_rate, Decimal("90.0"))
+        self.assertEqual(str(self.good.satisfaction), "90.0%（54/60）")
+        self.assertEqual((self.good.kept_count, self.good.kept_rated_count), (30, 30))
+
+    def test_only_villages_with_enough_ballots_are_ranked(self):
+        ranking = self.ranking()
+        self.assertEqual(
+            [(row.rank, row.village.name) for row in ranking.ranked],
+            [(1, "满分村"), (2, "良好村"), (3, "欠佳村")],
+        )
+        self.assertEqual([row.village.name for row in ranking.too_few], ["三票村"])
+        self.assertIsNone(ranking.too_few[0].rank)
+        self.assertEqual([row.village.name for row in ranking.not_published], ["未评村"])
+        self.assertEqual(ranking.reviewed, 4)
+
+    def test_who_falls_below_the_threshold_is_named(self):
+        ranking = self.ranking()
+        self.assertEqual([row.village.name for row in ranking.below], ["欠佳村"])
+        self.assertEqual(str(ranking.below[0].satisfaction), "50.0%（30/60）")
+        with self.settings(RANKING_THRESHOLD=90):  # exactly 90 % is not below 90 %
+            self.assertEqual([row.village.name for row in self.ranking().below], ["欠佳村"])
+        with self.settings(RANKING_THRESHOLD=91):
+            self.assertEqual(
+                [row.village.name for row in self.ranking().below], ["欠佳村", "良好村"]
+            )
+
+    def test_fewer_ballots_needed_ranks_the_small_village_too(self):
+        with self.settings(RANKING_MIN_RESULTS=3):
+            ranking = self.ranking()
+        self.assertEqual(
+            [(row.rank, row.village.name) for row in ranking.ranked],
+            [(1, "满分村"), (1, "三票村"), (3, "良好村"), (4, "欠佳村")],
+        )
+        self.assertEqual(ranking.too_few, [])
+
+    def test_the_export_carries_the_counts_and_says_why_a_village_is_not_ranked(self):
+        rows = {row["name"]: row for row in (row.export_row() for row in self.ranking())}
+        self.assertEqual(
+            [key for key, _header in results.RANKING_COLUMNS][7:10],
+            ["satisfied", "rated", "satisfaction"],
+        )
+        self.assertEqual(
+            (rows["欠佳村"]["satisfied"], rows["欠佳村"]["rated"], rows["欠佳村"]["satisfaction"]),
+            (30, 60, 50.0),
+        )
+        self.assertEqual((rows["欠佳村"]["kept_count"], rows["欠佳村"]["kept_rated"]), (30, 30))
+        self.assertEqual(rows["欠佳村"]["note"], "满意率低于70%")
+        self.assertEqual((rows["三票村"]["rank"], rows["三票村"]["satisfied"]), (None, 30))
+        self.assertEqual(rows["三票村"]["note"], "有效票少于5张，不排名")
+        self.assertEqual((rows["未评村"]["rated"], rows["未评村"]["note"]), (None, "未公布"))
+        self.assertEqual(rows["满分村"]["note"], "")

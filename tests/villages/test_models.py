@@ -2,8 +2,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.test import TestCase
 
-from tests.factories import DistrictFactory, TownshipFactory, UserFactory, VillageFactory
-from villages.models import District, Membership, Village
+from tests.factories import (
+    CityFactory,
+    DistrictFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+from villages.models import City, District, Membership, Village
 
 
 class DivisionCodeTests(TestCase):
@@ -23,7 +29,18 @@ class DivisionCodeTests(TestCase):
 
     def test_the_database_refuses_a_code_of_the_wrong_length(self):
         with self.assertRaises(IntegrityError):
-            District.objects.create(code="5203", name="区")
+            District.objects.create(code="5203", name="区", city=CityFactory(code="5203"))
+
+    def test_the_database_refuses_a_city_code_of_the_wrong_length(self):
+        with self.assertRaises(IntegrityError):
+            City.objects.create(code="520", name="市")
+
+    def test_a_district_code_must_start_with_its_city_code(self):
+        district = District(code="520102", name="南明区", city=CityFactory(code="5203"))
+        with self.assertRaises(ValidationError) as caught:
+            district.full_clean()
+        self.assertIn("5203", str(caught.exception.message_dict["code"]))
+        DistrictFactory.build(code="520302", city=district.city).full_clean()
 
     def test_a_village_code_must_start_with_its_township_code(self):
         township = TownshipFactory(code="520302015", district__code="520302")
@@ -56,6 +73,17 @@ class MembershipTests(TestCase):
         with self.assertRaises(IntegrityError):
             Membership.objects.create(
                 user=UserFactory(), role=Membership.Role.DISTRICT_ADMIN, village=VillageFactory()
+            )
+
+    def test_a_city_administrator_needs_a_city_and_no_other_place(self):
+        district = DistrictFactory()
+        bad = Membership(user=UserFactory(), role=Membership.Role.CITY_ADMIN, district=district)
+        with self.assertRaises(ValidationError) as caught:
+            bad.full_clean()
+        self.assertIn("city", caught.exception.message_dict)
+        with self.assertRaises(IntegrityError):
+            Membership.objects.create(
+                user=UserFactory(), role=Membership.Role.CITY_ADMIN, district=district
             )
 
     def test_one_user_may_hold_several_roles_but_not_the_same_one_twice(self):

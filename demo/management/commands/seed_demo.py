@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo import pledge_lists
-from demo.places import VILLAGES_PER_DISTRICT
+from demo.places import DISTRICTS_PER_CITY, VILLAGES_PER_DISTRICT
 from pledges.models import PledgeList
 from pledges.signals import written_in_bulk
 from villages.models import Village
@@ -33,6 +33,8 @@ class Command(BaseCommand):
             help="Pledge year for the demo lists (default: this year).",
         )
         parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument("--villages-per-district", type=int, default=VILLAGES_PER_DISTRICT)
+        parser.add_argument("--districts-per-city", type=int, default=DISTRICTS_PER_CITY)
         parser.add_argument(
             "--no-reviews",
             dest="reviews",
@@ -44,7 +46,15 @@ class Command(BaseCommand):
         year = year or timezone.localdate().year
         out = {"stdout": self.stdout, "stderr": self.stderr}
         with transaction.atomic():
-            call_command("seed_villages", villages=villages, year=year, seed=seed, **out)
+            call_command(
+                "seed_villages",
+                villages=villages,
+                year=year,
+                seed=seed,
+                villages_per_district=options["villages_per_district"],
+                districts_per_city=options["districts_per_city"],
+                **out,
+            )
             if pledge_lists.is_loaded(year):
                 self.stdout.write(f"Pledge lists for {year} are already loaded; nothing to do.")
                 return
