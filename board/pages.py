@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from figures import services as figure_services
 from figures.models import SUGGESTION_FIGURES, VillageYear
 from lib.rates import NO_DATA, Rate, standing
-from pledges.models import ChangeRequest, PledgeList, Project
+from pledges.models import Category, ChangeRequest, PledgeList, Project
 from pledges.timeline import shown_value, status_steps
 from residents.models import Challenge, ViolationReport
 from reviews import results as review_results
@@ -173,7 +173,10 @@ def city_page(code: str, year: int, sort: str = "code") -> dict:
     rows = open_data.city_rows(city, year, districts)
     ranked = standing(rows, rate=lambda row: row["verification"])
     table = city_table(sorted(rows, key=CITY_SORTS[sort]), year)  # and each row's `texts`
-    outcomes = open_data.outcome_rows(figure_services.city_rows(city).for_year(year))
+    outcomes = [
+        {**row, "category": Category(row["category"]).label}  # as open_data.outcome_rows
+        for row in figure_services.city_outcomes(city, year)
+    ]
     months = figure_services.city_months(city)
     return {
         "title": f"{city.name} {year}",

@@ -16,7 +16,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 
 from figures import signals as figure_signals
-from figures.models import PROJECT_FIGURES, SUGGESTION_FIGURES, VillageYear
+from figures.models import PROJECT_FIGURES, SUGGESTION_FIGURES, DistrictYear
 from ops.near import NearCache
 from pledges import signals as pledge_signals
 from pledges.models import (
@@ -131,28 +131,21 @@ def place_stamp(kind: str, code: str, year: int) -> tuple[str | None, int | None
 
 
 def _city_stamp(code: str, year: int) -> tuple[str | None, int | None]:
-    """A city page shows only the figures summed from the VillageYear rows (and the reviews,
-    the names): its stamp is those rows' fingerprint, each figure summed weighted by its
-    village so that two villages' changes cannot cancel out, in one query over a row per
-    village (not the thousands of projects and suggestions beneath them). Every model write
-    in the city also gives it a new generation, part of its stamp (`stamp_and_cached`), which
-    covers what the rows do not hold (outcomes' quantities, reply days, reviews)."""
-    village, township, district, city = (
-        m._meta.db_table for m in (Village, Township, District, City)
-    )
-    names = ["is_published", *PROJECT_FIGURES, *SUGGESTION_FIGURES]
-    sums = ", ".join(
-        f"SUM(village_id * CASE WHEN {name} THEN 1 ELSE 0 END)"
-        if name == "is_published"
-        else f"SUM(village_id * {name})"
-        for name in names
-    )
+    """A city page shows only the figures summed per district (figures' DistrictYear rows,
+    and the reviews, the names): its stamp is those rows' fingerprint, each figure summed
+    weighted by its district so that two districts' changes cannot cancel out, in one query
+    over a row per district (not the villages' rows, nor the thousands of projects and
+    suggestions beneath them). Every model write in the city also gives it a new generation,
+    part of its stamp (`stamp_and_cached`), which covers what the rows do not hold (outcomes'
+    quantities, reply days, reviews, overdue counted live)."""
+    district, city = (m._meta.db_table for m in (District, City))
+    names = ["list_count", *PROJECT_FIGURES, *SUGGESTION_FIGURES]
+    sums = ", ".join(f"SUM(district_id * {name})" for name in names)
     sql = (
-        f"WITH v AS (SELECT v.id FROM {village} v JOIN {township} t ON v.township_id = t.id"
-        f" JOIN {district} d ON t.district_id = d.id JOIN {city} c ON d.city_id = c.id"
+        f"WITH d AS (SELECT d.id FROM {district} d JOIN {city} c ON d.city_id = c.id"
         " WHERE c.code = %s),"
-        f" f AS (SELECT COUNT(*) AS n, {sums} FROM {VillageYear._meta.db_table}"
-        " WHERE year = %s AND village_id IN (SELECT id FROM v)),"
+        f" f AS (SELECT COUNT(*) AS n, {sums} FROM {DistrictYear._meta.db_table}"
+        " WHERE year = %s AND district_id IN (SELECT id FROM d)),"
         f" x AS (SELECT COUNT(*) AS g FROM {city} WHERE code = %s)"
         f" SELECT x.g, f.*{replica.wal_position_sql()} FROM f, x"
     )

@@ -1,6 +1,7 @@
 """Each village's figures for a year, kept beside the rows they are counted from, so the board's
-township and district pages (and, later, a city's) add up one row per village instead of
-grouping every project and suggestion of the place on each visit.
+township and district pages add up one row per village instead of grouping every project and
+suggestion of the place on each visit; and each district's sums of them (DistrictYear,
+DistrictOutcome), so the city page adds up one row per district.
 
 A row holds what the board shows of a village's year: its published list (a draft or a list in
 review counts nowhere on the board) with its projects by status, how many are overdue and how
@@ -23,7 +24,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from pledges.models import Category, PledgeList, Project
-from villages.models import Township, Village
+from villages.models import District, Township, Village
 
 # The figures of the projects of a village's published list, as the board names them.
 PROJECT_FIGURES = (
@@ -198,7 +199,11 @@ class VillageYear(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["village", "year"], name="village_year_unique"),
         ]
-        indexes = [models.Index(fields=["overdue_until"], name="village_year_overdue_until")]
+        indexes = [
+            models.Index(fields=["overdue_until"], name="village_year_overdue_until"),
+            # the rows a district's sums correct live (DistrictYear): found by both dates
+            models.Index(fields=["overdue_on"], name="village_year_overdue_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.year}"
@@ -293,3 +298,88 @@ class ReplyWait(models.Model):
 
     def __str__(self) -> str:
         return f"{self.days}: {self.suggestions}"
+
+
+# The figures a district's row adds up from its villages' rows: `list_count` is how many of
+# them have a published list (their `is_published`).
+DISTRICT_FIGURES = (
+    "list_count",
+    *(name for name in PROJECT_FIGURES),
+    *SUGGESTION_FIGURES,
+    ON_TIME,
+    *VERIFIED_MONTHS,
+)
+
+
+class DistrictYear(models.Model):
+    """The sums of the VillageYear rows of a district's villages for one year, so the city
+    page adds up a row per district instead of one per village. Kept by services._write in
+    the transaction that writes the village rows, by adding each village row's change; rebuilt
+    from the village rows after a village or township moves or goes (watch.py) and by
+    `check_figures --fix`. `overdue_count` sums the stored counts: the pages correct the
+    rows the daily recount has not reached yet, as they do for a township or district."""
+
+    district = models.ForeignKey(
+        District, models.CASCADE, related_name="figures", verbose_name=_("district")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    list_count = models.IntegerField(_("lists published"), default=0)
+    project_count = models.IntegerField(_("projects (not cancelled)"), default=0)
+    in_progress_count = models.IntegerField(_("in progress"), default=0)
+    completed_count = models.IntegerField(_("waiting for verification"), default=0)
+    verified_count = models.IntegerField(_("verified"), default=0)
+    overdue_count = models.IntegerField(_("overdue"), default=0)
+    received = models.IntegerField(_("suggestions received"), default=0)
+    answered = models.IntegerField(_("suggestions answered"), default=0)
+    adopted = models.IntegerField(_("suggestions adopted"), default=0)
+    meetings = models.IntegerField(_("meetings held"), default=0)
+    answered_on_time = models.IntegerField(_("suggestions answered on time"), default=0)
+    verified_month_1 = models.IntegerField(_("verified in January"), default=0)
+    verified_month_2 = models.IntegerField(_("verified in February"), default=0)
+    verified_month_3 = models.IntegerField(_("verified in March"), default=0)
+    verified_month_4 = models.IntegerField(_("verified in April"), default=0)
+    verified_month_5 = models.IntegerField(_("verified in May"), default=0)
+    verified_month_6 = models.IntegerField(_("verified in June"), default=0)
+    verified_month_7 = models.IntegerField(_("verified in July"), default=0)
+    verified_month_8 = models.IntegerField(_("verified in August"), default=0)
+    verified_month_9 = models.IntegerField(_("verified in September"), default=0)
+    verified_month_10 = models.IntegerField(_("verified in October"), default=0)
+    verified_month_11 = models.IntegerField(_("verified in November"), default=0)
+    verified_month_12 = models.IntegerField(_("verified in December"), default=0)
+
+    class Meta:
+        ordering = ["year", "district_id"]
+        verbose_name = _("district's figures for a year")
+        verbose_name_plural = _("districts' figures for a year")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="district_year_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year}"
+
+
+class DistrictOutcome(models.Model):
+    """The Outcome rows of a district's villages for one year summed by category and unit
+    (kept like DistrictYear; a row whose projects fell to 0 is kept and read as none)."""
+
+    district = models.ForeignKey(District, models.CASCADE, related_name="outcomes")
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category"), max_length=12, choices=Category)
+    unit = models.CharField(_("unit"), max_length=10)
+    total = models.DecimalField(_("quantity"), max_digits=18, decimal_places=2)
+    projects = models.IntegerField(_("projects"))
+
+    class Meta:
+        ordering = ["district_id", "year", "category", "unit"]
+        verbose_name = _("district's outcome")
+        verbose_name_plural = _("districts' outcomes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "category", "unit"],
+                name="district_outcome_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.total} {self.unit}"

@@ -14,12 +14,12 @@ send written_in_bulk after them, or run `manage.py check_figures --fix`.
 """
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_init, post_save, pre_delete, pre_save
 
 from pledges import signals as pledge_signals
 from pledges.models import PledgeList, Project
 from suggestions.models import Meeting, Suggestion
-from villages.models import Village
+from villages.models import Township, Village
 
 from . import services
 from .counting import MEETINGS, OUTCOMES, PARTS, PROJECTS, SUGGESTIONS
@@ -171,8 +171,63 @@ def _written_in_bulk(sender, village_ids, years=None, **kwargs):
     services.refresh(villages=list(village_ids), years=years, parts=PARTS)
 
 
+# A district's sums (DistrictYear) add up its villages' rows: a village moved to another
+# township, or a township to another district, takes its rows' figures from one district's
+# sums to another's, and a village deleted (alone or with its township) takes them away. The
+# districts' sums are then summed again from the village rows (services.rebuild_districts),
+# in the move's transaction: a move is rare (the admin), so this does not add to the sums
+# like the everyday writes. Per model: the field that places it in a district.
+PLACED_BY = {Village: "township_id", Township: "district_id"}
+
+
+def _placed(sender, instance, **kwargs):
+    """post_init: where the row is as loaded (no query: a deferred field is not read)."""
+    instance._figures_placed = instance.__dict__.get(PLACED_BY[sender])
+
+
+def _districts_of(sender, place_id) -> set[int]:
+    if place_id is None:
+        return set()
+    if sender is Township:
+        return {place_id}
+    return set(Township.objects.filter(pk=place_id).values_list("district_id", flat=True))
+
+
+def _after_place_save(sender, instance, created=False, raw=False, **kwargs):
+    """A village or township moved: sum its old and new districts again. No query for a
+    save that moves nothing."""
+    before = getattr(instance, "_figures_placed", None)
+    now = instance.__dict__.get(PLACED_BY[sender])
+    instance._figures_placed = now
+    if raw or created or before is None or before == now:
+        return
+    districts = _districts_of(sender, before) | _districts_of(sender, now)
+    services.rebuild_districts(sorted(districts))
+
+
+def _before_place_delete(sender, instance, **kwargs):
+    instance._figures_district = _districts_of(sender, instance.__dict__.get("township_id"))
+
+
+def _after_place_delete(sender, instance, **kwargs):
+    """A village deleted: sum its district again without its rows (its VillageYear rows went
+    with it)."""
+    districts = getattr(instance, "_figures_district", set())
+    if districts:
+        services.rebuild_districts(sorted(districts))
+
+
 def watch_sources() -> None:
     """Connect the receivers; called from FiguresConfig.ready()."""
+    for model in PLACED_BY:
+        uid = f"figures:{model._meta.label}"
+        post_init.connect(_placed, sender=model, dispatch_uid=uid + ":init")
+        post_save.connect(_after_place_save, sender=model, dispatch_uid=uid + ":moved")
+    # A township with villages cannot be deleted, nor a village with a list (PROTECT); a
+    # village with only suggestions and meetings can.
+    uid = f"figures:{Village._meta.label}"
+    pre_delete.connect(_before_place_delete, sender=Village, dispatch_uid=uid + ":pre-delete")
+    post_delete.connect(_after_place_delete, sender=Village, dispatch_uid=uid + ":deleted")
     for model in COUNTED_FIELDS:
         uid = f"figures:{model._meta.label}"
         pre_save.connect(_before_save, sender=model, dispatch_uid=uid + ":pre-save")

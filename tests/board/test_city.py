@@ -224,9 +224,10 @@ class CityQueryBudgetTests(TestCase):
             cache.clear()
             city = self.build(districts)
             url = board(city.code)
-            # cold: the data stamp, the city, its districts with their villages' figures and
-            # their published reviews summed, the outcomes, the months verified in every year
-            # (the years too)
+            # cold: the data stamp (from the districts' sums), the city, its districts' sums
+            # with the overdue counts the daily recount has not reached and their published
+            # reviews, the districts' outcomes, the months verified in every year from the
+            # districts' sums (the years too)
             with self.subTest(n=districts, cache="cold"), self.assertNumQueries(5):
                 self.client.get(url)
             # warm: stamp and page from the cache

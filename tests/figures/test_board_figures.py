@@ -255,8 +255,10 @@ class RecountBudgetTests(TestCase):
             with self.subTest(suggestions=suggestions), self.assertNumQueries(8):
                 services.refresh(villages=[village.pk], years=[YEAR])
             # the same, then write what a bulk update changed: the row (one upsert), its
-            # outcomes (one delete, one insert)
+            # outcomes (one delete, one insert), and add the change to the district's sums
+            # (one upsert) and to its outcomes (one upsert)
             Project.objects.filter(pledge_list__village=village).update(status=Status.VERIFIED)
-            with self.subTest(suggestions=suggestions), self.assertNumQueries(11):
+            with self.subTest(suggestions=suggestions), self.assertNumQueries(13):
                 services.refresh(villages=[village.pk], years=[YEAR])
             self.assertEqual(services.differences(villages=[village.pk]), [])
+            self.assertEqual(services.district_differences(), [])
