@@ -120,14 +120,7 @@ def place_stamp(kind: str, code: str, year: int) -> tuple[str | None, int | None
         *([year] if kind == "village" else []),  # _decision_parts
         code,
     ]
-    with connection.cursor() as cursor:  # the primary: never routed to the replica
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    position = None
-    if replica.wal_position_sql():
-        *row, position = row
-        position = int(position)
-    return ("|".join(str(value) for value in row[1:]) if row[0] else None), position
+    return _run_stamp(sql, params)
 
 
 def _city_stamp(code: str, year: int) -> tuple[str | None, int | None]:
@@ -149,8 +142,15 @@ def _city_stamp(code: str, year: int) -> tuple[str | None, int | None]:
         f" x AS (SELECT COUNT(*) AS g FROM {city} WHERE code = %s)"
         f" SELECT x.g, f.*{replica.wal_position_sql()} FROM f, x"
     )
-    with connection.cursor() as cursor:  # the primary: never routed to the replica
-        cursor.execute(sql, [code, year, code])
+    return _run_stamp(sql, [code, year, code])
+
+
+def _run_stamp(sql: str, params: list) -> tuple[str | None, int | None]:
+    """Run a stamp query on the primary (never routed to the replica): its first column says
+    whether the place exists, the rest is the stamp, and with a replica the last is the
+    primary's WAL position (replica.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     position = None
     if replica.wal_position_sql():

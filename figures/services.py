@@ -492,13 +492,6 @@ def verified_by_month(villages, years) -> dict[int, list[int] | None]:
 
 # --- A city's districts (the city page, 亮晒评) --------------------------------------------------
 
-_DISTRICT_OF_VILLAGE = "village__township__district"
-
-
-def city_rows(city):
-    """The VillageYear rows of the villages of `city` (its outcomes, median wait, years)."""
-    return VillageYear.objects.filter(**{f"{_DISTRICT_OF_VILLAGE}__city": city})
-
 
 def city_districts(city, year: int, today: datetime.date | None = None) -> list:
     """The city page: every district of `city`, by code, with the sums of its villages' rows

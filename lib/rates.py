@@ -41,10 +41,6 @@ class Rate:
         return percent(self.part, self.whole)
 
     @property
-    def has_data(self) -> bool:
-        return bool(self.whole)
-
-    @property
     def counts(self) -> str:
         """ "(182/193)", for a cell that shows the percent and the counts on two lines."""
         return gettext("(%(part)s/%(whole)s)") % {"part": self.part, "whole": self.whole}

@@ -122,10 +122,6 @@ class DecisionRecord(models.Model):
             previous = meeting
         return problems
 
-    @property
-    def is_complete(self) -> bool:
-        return not self.problems_of(self)
-
 
 def _minutes_path(instance, filename: str) -> str:
     return f"minutes/{timezone.now():%Y/%m}/{filename}"
